@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConsultationConfig(AppConfig):
+    name = "consultation"
+    verbose_name = _("Concertation")
+    default_auto_field = "django.db.models.BigAutoField"

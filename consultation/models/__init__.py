@@ -1,0 +1,34 @@
+"""The consultation domain. One module per part of the domain; import from here."""
+
+from consultation.models.accounts import User
+from consultation.models.campaigns import Campaign, CampaignRole, Organisation, Phase
+from consultation.models.contributions import (
+    Comment,
+    Contribution,
+    Follow,
+    OfficialAnswer,
+    Support,
+)
+from consultation.models.statements import Statement, StatementVote
+from consultation.models.territories import Area, Commune, Theme
+from consultation.models.workshops import Registration, Workshop
+
+__all__ = [
+    "Area",
+    "Campaign",
+    "CampaignRole",
+    "Comment",
+    "Commune",
+    "Contribution",
+    "Follow",
+    "OfficialAnswer",
+    "Organisation",
+    "Phase",
+    "Registration",
+    "Statement",
+    "StatementVote",
+    "Support",
+    "Theme",
+    "User",
+    "Workshop",
+]

@@ -1,0 +1,36 @@
+"""Fixed-window rate limits kept in the cache (Redis in production, local memory on a laptop)."""
+
+import time
+
+from django.core.cache import cache
+
+from consultation.errors import ActionRefused
+
+_PERIODS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """'10/h' -> (10, 3600). A malformed rate is a configuration error, raised at once."""
+    try:
+        count, period = rate.split("/")
+        return int(count), _PERIODS[period]
+    except (ValueError, KeyError) as exc:
+        raise ValueError(f"Limite de débit invalide : {rate!r} (attendu par ex. '10/h').") from exc
+
+
+def check_rate(scope: str, key: str, rate: str) -> None:
+    """Count one hit for `key` in `scope`; raise ActionRefused past the limit."""
+    limit, period = parse_rate(rate)
+    window = int(time.time() // period)
+    cache_key = f"rl:{scope}:{key}:{window}"
+    cache.add(cache_key, 0, timeout=period + 1)
+    try:
+        hits = cache.incr(cache_key)
+    except ValueError:  # evicted between add and incr
+        cache.set(cache_key, 1, timeout=period + 1)
+        hits = 1
+    if hits > limit:
+        raise ActionRefused(
+            "Trop de demandes en peu de temps : merci de patienter avant de réessayer.",
+            code="throttled",
+        )

@@ -1,0 +1,70 @@
+"""Background work, run by the task worker in production (django-tasks `db_worker`).
+
+Tasks receive ids, not objects, and reload rows: by the time a task runs, the row may have
+changed or gone.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+from django_tasks import task
+
+from consultation.models import Contribution, OfficialAnswer, Registration, User
+
+
+def _recipients_of(contribution: Contribution) -> list[str]:
+    ids = set(contribution.follows.values_list("user_id", flat=True))
+    if contribution.author_id:
+        ids.add(contribution.author_id)
+    return list(
+        User.objects.filter(pk__in=ids, is_active=True, deleted_at__isnull=True)
+        .exclude(email__isnull=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+
+
+@task()
+def notify_official_answer(answer_id: int) -> int:
+    """Email the author and followers of a contribution that got an official answer."""
+    answer = (
+        OfficialAnswer.objects.select_related("contribution__campaign")
+        .filter(pk=answer_id)
+        .first()
+    )
+    if answer is None:
+        return 0
+    contribution = answer.contribution
+    with translation.override("fr"):
+        subject = f"Réponse de la préfecture : {contribution.title}"[:150]
+        body = render_to_string(
+            "emails/official_answer.txt",
+            {"answer": answer, "contribution": contribution, "site_url": settings.SITE_URL},
+        )
+    messages = [
+        (subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+        for email in _recipients_of(contribution)
+    ]
+    return send_mass_mail(messages, fail_silently=False)
+
+
+@task()
+def notify_promoted_registration(registration_id: int) -> int:
+    """Tell a person on the waiting list that a place is now theirs."""
+    registration = (
+        Registration.objects.select_related("workshop__commune", "user", "workshop__campaign")
+        .filter(pk=registration_id, status=Registration.Status.CONFIRMED)
+        .first()
+    )
+    if registration is None or not registration.user.email:
+        return 0
+    with translation.override("fr"):
+        body = render_to_string(
+            "emails/registration_promoted.txt",
+            {"registration": registration, "site_url": settings.SITE_URL},
+        )
+    subject = f"Une place s'est libérée : {registration.workshop.title}"[:150]
+    return send_mass_mail(
+        [(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.user.email])]
+    )

@@ -1,0 +1,106 @@
+"""Named personas and an open campaign, shared by every test.
+
+The campaign is published and in its contribution phase (everything allowed); tests that need
+another state change it explicitly.
+"""
+
+import os
+
+import pytest
+from django.core.cache import cache
+
+from consultation.models import CampaignRole
+from tests import factories
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters live in the cache: each test starts with fresh counters.
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def campaign(db):
+    campaign = factories.CampaignFactory()
+    factories.PhaseFactory(campaign=campaign)
+    return campaign
+
+
+@pytest.fixture
+def area(db):
+    return factories.AreaFactory()
+
+
+@pytest.fixture
+def commune(area):
+    return factories.CommuneFactory(area=area, name="Montreuil-sur-Mer", insee_code="62588")
+
+
+@pytest.fixture
+def theme(campaign):
+    return factories.ThemeFactory(campaign=campaign)
+
+
+@pytest.fixture
+def resident(db):
+    return factories.UserFactory(display_name="Camille", email="camille@exemple.fr")
+
+
+@pytest.fixture
+def other_resident(db):
+    return factories.UserFactory(display_name="Dominique", email="dominique@exemple.fr")
+
+
+@pytest.fixture
+def anonymous():
+    from django.contrib.auth.models import AnonymousUser
+
+    return AnonymousUser()
+
+
+def _staff(campaign, role, name):
+    user = factories.UserFactory(display_name=name, email=f"{role}@prefecture.gouv.fr")
+    CampaignRole.objects.create(campaign=campaign, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def organiser(campaign):
+    return _staff(campaign, CampaignRole.Role.ORGANISER, "Préfecture (organisation)")
+
+
+@pytest.fixture
+def moderator(campaign):
+    return _staff(campaign, CampaignRole.Role.MODERATOR, "Équipe de modération")
+
+
+@pytest.fixture
+def facilitator(campaign):
+    return _staff(campaign, CampaignRole.Role.FACILITATOR, "Animation des ateliers")
+
+
+@pytest.fixture
+def proposal(campaign, other_resident):
+    return factories.ContributionFactory(campaign=campaign, author=other_resident)
+
+
+@pytest.fixture
+def statement(campaign):
+    return factories.StatementFactory(campaign=campaign)
+
+
+@pytest.fixture
+def workshop(campaign, commune):
+    return factories.WorkshopFactory(campaign=campaign, commune=commune, capacity=2)
+
+
+def require_postgresql(connection):
+    """Skip on SQLite on a laptop; in CI a missing PostgreSQL is a failure, never a skip."""
+    if connection.vendor != "postgresql":
+        message = "ce test a besoin de PostgreSQL (lancé par la passe « services » de make test)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
