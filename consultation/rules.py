@@ -99,9 +99,7 @@ def is_proposal(user, obj) -> bool:
 
 @rules.predicate
 def workshop_takes_registrations(user, obj) -> bool:
-    return (
-        isinstance(obj, Workshop) and obj.registrations_open and obj.starts_at > timezone.now()
-    )
+    return isinstance(obj, Workshop) and obj.registrations_open and obj.starts_at > timezone.now()
 
 
 @rules.predicate
@@ -131,31 +129,57 @@ PUBLISHED = (is_published, _("Ce contenu n'est pas publié."))
 POLICIES: dict[str, Policy] = {
     "view_campaign": Policy([READABLE], bypass=is_campaign_staff),
     "contribute": Policy(
-        [LOGIN, OPEN, (phase_allows_contributions,
-                       _("La phase en cours ne permet pas de déposer de contribution."))],
+        [
+            LOGIN,
+            OPEN,
+            (
+                phase_allows_contributions,
+                _("La phase en cours ne permet pas de déposer de contribution."),
+            ),
+        ],
         bypass=is_organiser,
     ),
     "comment": Policy(
-        [LOGIN, OPEN, PUBLISHED,
-         (phase_allows_comments, _("La phase en cours ne permet pas de commenter."))],
+        [
+            LOGIN,
+            OPEN,
+            PUBLISHED,
+            (phase_allows_comments, _("La phase en cours ne permet pas de commenter.")),
+        ],
         bypass=is_moderator,
     ),
     "support": Policy(
-        [LOGIN, (is_proposal, _("Seules les propositions peuvent être soutenues.")), OPEN,
-         PUBLISHED, (phase_allows_supports, _("La phase en cours ne permet pas de soutenir."))],
+        [
+            LOGIN,
+            (is_proposal, _("Seules les propositions peuvent être soutenues.")),
+            OPEN,
+            PUBLISHED,
+            (phase_allows_supports, _("La phase en cours ne permet pas de soutenir.")),
+        ],
     ),
     "vote_statement": Policy(
-        [LOGIN, (is_statement, _("Seules les affirmations se votent.")), OPEN, PUBLISHED,
-         (phase_allows_votes, _("La phase en cours ne permet pas de voter."))],
+        [
+            LOGIN,
+            (is_statement, _("Seules les affirmations se votent.")),
+            OPEN,
+            PUBLISHED,
+            (phase_allows_votes, _("La phase en cours ne permet pas de voter.")),
+        ],
     ),
     "propose_statement": Policy(
-        [LOGIN, OPEN, (phase_allows_votes,
-                       _("La phase en cours ne permet pas de proposer d'affirmation."))],
+        [
+            LOGIN,
+            OPEN,
+            (phase_allows_votes, _("La phase en cours ne permet pas de proposer d'affirmation.")),
+        ],
         bypass=is_moderator,
     ),
     "register_workshop": Policy(
-        [LOGIN, OPEN, (workshop_takes_registrations,
-                       _("Les inscriptions à cet atelier sont fermées."))],
+        [
+            LOGIN,
+            OPEN,
+            (workshop_takes_registrations, _("Les inscriptions à cet atelier sont fermées.")),
+        ],
     ),
     "follow": Policy([LOGIN, READABLE, PUBLISHED]),
     "answer": Policy(
@@ -164,9 +188,7 @@ POLICIES: dict[str, Policy] = {
     "manage_campaign": Policy(
         [LOGIN, (is_organiser, _("Seule l'équipe organisatrice peut gérer la campagne."))]
     ),
-    "moderate": Policy(
-        [LOGIN, (is_moderator, _("Seule l'équipe de modération peut faire cela."))]
-    ),
+    "moderate": Policy([LOGIN, (is_moderator, _("Seule l'équipe de modération peut faire cela."))]),
 }
 
 for _name, _policy in POLICIES.items():

@@ -29,9 +29,7 @@ def _recipients_of(contribution: Contribution) -> list[str]:
 def notify_official_answer(answer_id: int) -> int:
     """Email the author and followers of a contribution that got an official answer."""
     answer = (
-        OfficialAnswer.objects.select_related("contribution__campaign")
-        .filter(pk=answer_id)
-        .first()
+        OfficialAnswer.objects.select_related("contribution__campaign").filter(pk=answer_id).first()
     )
     if answer is None:
         return 0
@@ -65,6 +63,4 @@ def notify_promoted_registration(registration_id: int) -> int:
             {"registration": registration, "site_url": settings.SITE_URL},
         )
     subject = f"Une place s'est libérée : {registration.workshop.title}"[:150]
-    return send_mass_mail(
-        [(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.user.email])]
-    )
+    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.user.email])])

@@ -13,12 +13,14 @@ def require_text(value, *, field: str, label: str, min_length: int, max_length: 
     if len(cleaned) < min_length:
         raise ActionRefused(
             f"{label} : {min_length} caractères au minimum (actuellement {len(cleaned)}).",
-            code="too_short", field=field,
+            code="too_short",
+            field=field,
         )
     if len(cleaned) > max_length:
         raise ActionRefused(
             f"{label} : {max_length} caractères au maximum (actuellement {len(cleaned)}).",
-            code="too_long", field=field,
+            code="too_long",
+            field=field,
         )
     return cleaned
 
@@ -29,6 +31,7 @@ def require_choice(value, choices, *, field: str, label: str):
         allowed = ", ".join(str(c.label) for c in choices)
         raise ActionRefused(
             f"{label} : valeur « {value} » inconnue (valeurs possibles : {allowed}).",
-            code="invalid_choice", field=field,
+            code="invalid_choice",
+            field=field,
         )
     return valid[str(value)]

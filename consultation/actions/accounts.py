@@ -20,29 +20,35 @@ from consultation.models import (
 
 
 def sign_up(*, email: str, password: str, display_name: str, postal_code: str = "") -> User:
-    display_name = require_text(display_name, field="display_name", label="Nom affiché",
-                                min_length=2, max_length=60)
+    display_name = require_text(
+        display_name, field="display_name", label="Nom affiché", min_length=2, max_length=60
+    )
     email = (email or "").strip().lower()
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise ActionRefused("Adresse électronique invalide.", code="invalid_email",
-                            field="email") from exc
+        raise ActionRefused(
+            "Adresse électronique invalide.", code="invalid_email", field="email"
+        ) from exc
     if User.objects.filter(email=email).exists():
-        raise ActionRefused("Un compte existe déjà avec cette adresse électronique.",
-                            code="email_taken", field="email")
+        raise ActionRefused(
+            "Un compte existe déjà avec cette adresse électronique.",
+            code="email_taken",
+            field="email",
+        )
     postal_code = (postal_code or "").strip()
     if postal_code and not (postal_code.isdigit() and len(postal_code) == 5):
-        raise ActionRefused("Le code postal doit comporter 5 chiffres.", code="invalid",
-                            field="postal_code")
+        raise ActionRefused(
+            "Le code postal doit comporter 5 chiffres.", code="invalid", field="postal_code"
+        )
     candidate = User(email=email, display_name=display_name)
     try:
         validate_password(password, candidate)
     except ValidationError as exc:
-        raise ActionRefused(" ".join(exc.messages), code="weak_password",
-                            field="password") from exc
-    return User.objects.create_user(email=email, password=password, display_name=display_name,
-                                    postal_code=postal_code)
+        raise ActionRefused(" ".join(exc.messages), code="weak_password", field="password") from exc
+    return User.objects.create_user(
+        email=email, password=password, display_name=display_name, postal_code=postal_code
+    )
 
 
 @transaction.atomic
@@ -67,6 +73,7 @@ def delete_account(user: User) -> None:
 
 def export_personal_data(user: User) -> dict:
     """Everything the platform holds about a person, for the "Mes données" download."""
+
     def when(value):
         return value.isoformat() if value else None
 
@@ -79,13 +86,25 @@ def export_personal_data(user: User) -> dict:
             "derniere_connexion": when(user.last_login),
         },
         "contributions": [
-            {"id": c.pk, "campagne": c.campaign.slug, "type": c.kind, "titre": c.title,
-             "texte": c.body, "deposee_le": when(c.created_at), "moderation": c.visibility}
+            {
+                "id": c.pk,
+                "campagne": c.campaign.slug,
+                "type": c.kind,
+                "titre": c.title,
+                "texte": c.body,
+                "deposee_le": when(c.created_at),
+                "moderation": c.visibility,
+            }
             for c in Contribution.objects.filter(author=user).select_related("campaign")
         ],
         "commentaires": [
-            {"id": c.pk, "contribution": c.contribution_id, "texte": c.body,
-             "position": c.alignment, "publie_le": when(c.created_at)}
+            {
+                "id": c.pk,
+                "contribution": c.contribution_id,
+                "texte": c.body,
+                "position": c.alignment,
+                "publie_le": when(c.created_at),
+            }
             for c in Comment.objects.filter(author=user)
         ],
         "soutiens": [

@@ -14,8 +14,9 @@ def answer_contribution(
     after commit (a rolled-back answer must not be announced)."""
     check_permission(user, "answer", contribution)
     status = require_choice(status, OfficialAnswer.Status, field="status", label="Statut")
-    body = require_text(body, field="body", label="Réponse", min_length=10,
-                        max_length=BODY_MAX_LENGTH)
+    body = require_text(
+        body, field="body", label="Réponse", min_length=10, max_length=BODY_MAX_LENGTH
+    )
     with transaction.atomic():
         answer, _ = OfficialAnswer.objects.update_or_create(
             contribution=contribution,

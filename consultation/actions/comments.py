@@ -28,19 +28,29 @@ def post_comment(
     parent: Comment | None = None,
 ) -> Comment:
     check_permission(user, "comment", contribution)
-    body = require_text(body, field="body", label="Commentaire", min_length=2,
-                        max_length=COMMENT_MAX_LENGTH)
+    body = require_text(
+        body, field="body", label="Commentaire", min_length=2, max_length=COMMENT_MAX_LENGTH
+    )
     alignment = require_choice(alignment, Comment.Alignment, field="alignment", label="Position")
     if parent is not None:
         if parent.contribution_id != contribution.pk:
-            raise ActionRefused("Ce commentaire n'appartient pas à cette contribution.",
-                                code="foreign_parent", field="parent")
+            raise ActionRefused(
+                "Ce commentaire n'appartient pas à cette contribution.",
+                code="foreign_parent",
+                field="parent",
+            )
         if parent.visibility != Visibility.PUBLISHED:
-            raise ActionRefused("On ne peut pas répondre à un commentaire masqué.",
-                                code="hidden_parent", field="parent")
+            raise ActionRefused(
+                "On ne peut pas répondre à un commentaire masqué.",
+                code="hidden_parent",
+                field="parent",
+            )
         if _depth(parent) + 1 > MAX_DEPTH:
-            raise ActionRefused("La discussion est trop imbriquée : répondez plus haut dans le fil.",
-                                code="too_deep", field="parent")
+            raise ActionRefused(
+                "La discussion est trop imbriquée : répondez plus haut dans le fil.",
+                code="too_deep",
+                field="parent",
+            )
     check_rate("comment", str(user.pk), settings.RATE_LIMITS["comment"])
     pre_moderated = contribution.campaign.moderation_mode == Campaign.ModerationMode.PRE
     with transaction.atomic():

@@ -34,7 +34,8 @@ def _check_commune(campaign: Campaign, commune: Commune | None) -> None:
     if area_ids and commune.area_id not in area_ids:
         raise ActionRefused(
             "Cette commune ne fait pas partie du territoire de la campagne.",
-            code="foreign_commune", field="commune",
+            code="foreign_commune",
+            field="commune",
         )
 
 
@@ -58,19 +59,25 @@ def submit_contribution(
     if staff_entry and not is_organiser.test(user, campaign):
         raise ActionRefused(
             "Seule l'équipe organisatrice peut saisir des contributions d'atelier ou papier.",
-            code="forbidden_provenance", field="provenance",
+            code="forbidden_provenance",
+            field="provenance",
         )
     allowed_kinds = list(Contribution.Kind) if staff_entry else RESIDENT_KINDS
     kind = require_choice(kind, allowed_kinds, field="kind", label="Type de contribution")
-    title = require_text(title, field="title", label="Titre", min_length=5,
-                         max_length=TITLE_MAX_LENGTH)
-    body = require_text(body, field="body", label="Texte", min_length=15,
-                        max_length=BODY_MAX_LENGTH)
+    title = require_text(
+        title, field="title", label="Titre", min_length=5, max_length=TITLE_MAX_LENGTH
+    )
+    body = require_text(
+        body, field="body", label="Texte", min_length=15, max_length=BODY_MAX_LENGTH
+    )
     _check_theme(campaign, theme)
     _check_commune(campaign, commune)
     if workshop is not None and workshop.campaign_id != campaign.pk:
-        raise ActionRefused("Cet atelier n'appartient pas à cette campagne.",
-                            code="foreign_workshop", field="workshop")
+        raise ActionRefused(
+            "Cet atelier n'appartient pas à cette campagne.",
+            code="foreign_workshop",
+            field="workshop",
+        )
     if not staff_entry:
         check_rate("contribution", str(user.pk), settings.RATE_LIMITS["contribution"])
 

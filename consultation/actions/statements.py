@@ -15,8 +15,11 @@ def cast_vote(user: User, statement: Statement, choice) -> StatementVote:
     choice = require_choice(choice, StatementVote.Choice, field="choice", label="Vote")
     now = timezone.now()
     (vote,) = StatementVote.objects.bulk_create(
-        [StatementVote(statement=statement, user=user, choice=choice,
-                       created_at=now, updated_at=now)],
+        [
+            StatementVote(
+                statement=statement, user=user, choice=choice, created_at=now, updated_at=now
+            )
+        ],
         update_conflicts=True,
         unique_fields=["statement", "user"],
         update_fields=["choice", "updated_at"],
@@ -27,8 +30,9 @@ def cast_vote(user: User, statement: Statement, choice) -> StatementVote:
 def propose_statement(user: User, campaign: Campaign, text: str) -> Statement:
     """Residents may suggest statements; they wait for moderation unless a moderator wrote them."""
     check_permission(user, "propose_statement", campaign)
-    text = require_text(text, field="text", label="Affirmation", min_length=10,
-                        max_length=STATEMENT_MAX_LENGTH)
+    text = require_text(
+        text, field="text", label="Affirmation", min_length=10, max_length=STATEMENT_MAX_LENGTH
+    )
     with transaction.atomic():
         return Statement.objects.create(
             campaign=campaign,

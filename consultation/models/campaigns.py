@@ -27,7 +27,11 @@ class CampaignQuerySet(models.QuerySet):
     def public(self):
         """Campaigns anyone may read: published, closed or archived, and listed."""
         return self.filter(
-            status__in=[Campaign.Status.PUBLISHED, Campaign.Status.CLOSED, Campaign.Status.ARCHIVED],
+            status__in=[
+                Campaign.Status.PUBLISHED,
+                Campaign.Status.CLOSED,
+                Campaign.Status.ARCHIVED,
+            ],
             visibility=Campaign.Visibility.PUBLIC,
         )
 
@@ -54,7 +58,9 @@ class Campaign(models.Model):
         UNLISTED = "unlisted", _("Non listée (accessible par son lien)")
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="campaigns",
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
         verbose_name=_("organisation"),
     )
     title = models.CharField(_("titre"), max_length=200)
@@ -67,7 +73,9 @@ class Campaign(models.Model):
         _("statut"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
     moderation_mode = models.CharField(
-        _("modération"), max_length=8, choices=ModerationMode.choices,
+        _("modération"),
+        max_length=8,
+        choices=ModerationMode.choices,
         default=ModerationMode.POST,
     )
     visibility = models.CharField(
@@ -170,7 +178,9 @@ class CampaignRole(models.Model):
         Campaign, on_delete=models.CASCADE, related_name="roles", verbose_name=_("campagne")
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="campaign_roles",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="campaign_roles",
         verbose_name=_("compte"),
     )
     role = models.CharField(_("rôle"), max_length=16, choices=Role.choices)
@@ -180,7 +190,8 @@ class CampaignRole(models.Model):
         verbose_name_plural = _("rôles dans les campagnes")
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "user", "role"], name="one_role_row_per_person",
+                fields=["campaign", "user", "role"],
+                name="one_role_row_per_person",
                 violation_error_message=_("Cette personne a déjà ce rôle dans la campagne."),
             )
         ]

@@ -48,8 +48,7 @@ class ContributionQuerySet(models.QuerySet):
         """Published contributions, plus the person's own ones still awaiting moderation."""
         if user.is_authenticated:
             return self.filter(
-                Q(visibility=Visibility.PUBLISHED)
-                | Q(visibility=Visibility.PENDING, author=user)
+                Q(visibility=Visibility.PUBLISHED) | Q(visibility=Visibility.PENDING, author=user)
             )
         return self.published()
 
@@ -82,26 +81,42 @@ class Contribution(models.Model):
         DEBATE = "debate", _("Débat")
 
     campaign = models.ForeignKey(
-        "consultation.Campaign", on_delete=models.CASCADE, related_name="contributions",
+        "consultation.Campaign",
+        on_delete=models.CASCADE,
+        related_name="contributions",
         verbose_name=_("campagne"),
     )
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("titre"), max_length=TITLE_MAX_LENGTH)
     body = models.TextField(_("texte"), max_length=BODY_MAX_LENGTH)
     theme = models.ForeignKey(
-        "consultation.Theme", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="contributions", verbose_name=_("thème"),
+        "consultation.Theme",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contributions",
+        verbose_name=_("thème"),
     )
     commune = models.ForeignKey(
-        "consultation.Commune", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="contributions", verbose_name=_("commune"),
+        "consultation.Commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contributions",
+        verbose_name=_("commune"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="contributions", verbose_name=_("auteur·rice"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contributions",
+        verbose_name=_("auteur·rice"),
     )
     author_label = models.CharField(
-        _("signature"), max_length=120, blank=True,
+        _("signature"),
+        max_length=120,
+        blank=True,
         help_text=_("Pour les contributions sans compte : atelier, papier, import."),
     )
     visibility = models.CharField(
@@ -111,11 +126,17 @@ class Contribution(models.Model):
         _("provenance"), max_length=16, choices=Provenance.choices, default=Provenance.ONLINE
     )
     workshop = models.ForeignKey(
-        "consultation.Workshop", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="contributions", verbose_name=_("atelier d'origine"),
+        "consultation.Workshop",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contributions",
+        verbose_name=_("atelier d'origine"),
     )
     external_ref = models.CharField(
-        _("référence externe"), max_length=120, blank=True,
+        _("référence externe"),
+        max_length=120,
+        blank=True,
         help_text=_("Identifiant d'origine pour les contributions importées."),
     )
     created_at = models.DateTimeField(_("déposée le"), auto_now_add=True, db_index=True)
@@ -130,7 +151,8 @@ class Contribution(models.Model):
         indexes = [models.Index(fields=["campaign", "visibility", "-created_at"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "external_ref"], condition=~Q(external_ref=""),
+                fields=["campaign", "external_ref"],
+                condition=~Q(external_ref=""),
                 name="contribution_external_ref_per_campaign",
             )
         ]
@@ -139,9 +161,7 @@ class Contribution(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "frontend:contribution", kwargs={"slug": self.campaign.slug, "pk": self.pk}
-        )
+        return reverse("frontend:contribution", kwargs={"slug": self.campaign.slug, "pk": self.pk})
 
     @property
     def signature(self) -> str:
@@ -157,16 +177,26 @@ class Comment(models.Model):
         AGAINST = -1, _("Contre")
 
     contribution = models.ForeignKey(
-        Contribution, on_delete=models.CASCADE, related_name="comments",
+        Contribution,
+        on_delete=models.CASCADE,
+        related_name="comments",
         verbose_name=_("contribution"),
     )
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies",
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
         verbose_name=_("en réponse à"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="comments", verbose_name=_("auteur·rice"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+        verbose_name=_("auteur·rice"),
     )
     author_label = models.CharField(_("signature"), max_length=120, blank=True)
     body = models.TextField(_("texte"), max_length=COMMENT_MAX_LENGTH)
@@ -199,11 +229,15 @@ class Support(models.Model):
     """One person's support for one proposal. Exactness comes from the unique constraint."""
 
     contribution = models.ForeignKey(
-        Contribution, on_delete=models.CASCADE, related_name="supports",
+        Contribution,
+        on_delete=models.CASCADE,
+        related_name="supports",
         verbose_name=_("contribution"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supports",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="supports",
         verbose_name=_("compte"),
     )
     created_at = models.DateTimeField(_("le"), auto_now_add=True)
@@ -215,16 +249,23 @@ class Support(models.Model):
             models.UniqueConstraint(fields=["contribution", "user"], name="one_support_per_person")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} → {self.contribution}"
+
 
 class Follow(models.Model):
     """A person asked to be told what becomes of a contribution."""
 
     contribution = models.ForeignKey(
-        Contribution, on_delete=models.CASCADE, related_name="follows",
+        Contribution,
+        on_delete=models.CASCADE,
+        related_name="follows",
         verbose_name=_("contribution"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="follows",
         verbose_name=_("compte"),
     )
     created_at = models.DateTimeField(_("le"), auto_now_add=True)
@@ -235,6 +276,9 @@ class Follow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contribution", "user"], name="one_follow_per_person")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} suit {self.contribution}"
 
 
 class OfficialAnswer(models.Model):
@@ -248,14 +292,20 @@ class OfficialAnswer(models.Model):
         ALREADY_DONE = "already_done", _("Déjà en place")
 
     contribution = models.OneToOneField(
-        Contribution, on_delete=models.CASCADE, related_name="answer",
+        Contribution,
+        on_delete=models.CASCADE,
+        related_name="answer",
         verbose_name=_("contribution"),
     )
     status = models.CharField(_("statut"), max_length=24, choices=Status.choices)
     body = models.TextField(_("réponse"), max_length=BODY_MAX_LENGTH)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("rédigée par"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rédigée par"),
     )
     published_at = models.DateTimeField(_("publiée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)

@@ -24,17 +24,27 @@ class Statement(models.Model):
     """A short sentence people vote on (agree / disagree / pass), as in Pol.is."""
 
     campaign = models.ForeignKey(
-        "consultation.Campaign", on_delete=models.CASCADE, related_name="statements",
+        "consultation.Campaign",
+        on_delete=models.CASCADE,
+        related_name="statements",
         verbose_name=_("campagne"),
     )
     text = models.CharField(_("affirmation"), max_length=STATEMENT_MAX_LENGTH)
     theme = models.ForeignKey(
-        "consultation.Theme", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="statements", verbose_name=_("thème"),
+        "consultation.Theme",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="statements",
+        verbose_name=_("thème"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="statements", verbose_name=_("auteur·rice"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="statements",
+        verbose_name=_("auteur·rice"),
     )
     visibility = models.CharField(
         _("modération"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLISHED
@@ -65,7 +75,9 @@ class StatementVote(models.Model):
         Statement, on_delete=models.CASCADE, related_name="votes", verbose_name=_("affirmation")
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="statement_votes",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="statement_votes",
         verbose_name=_("compte"),
     )
     choice = models.SmallIntegerField(_("vote"), choices=Choice.choices)
@@ -78,3 +90,6 @@ class StatementVote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["statement", "user"], name="one_vote_per_statement")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} : {self.get_choice_display()}"

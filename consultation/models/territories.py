@@ -43,7 +43,9 @@ class Commune(models.Model):
 
 class Theme(models.Model):
     campaign = models.ForeignKey(
-        "consultation.Campaign", on_delete=models.CASCADE, related_name="themes",
+        "consultation.Campaign",
+        on_delete=models.CASCADE,
+        related_name="themes",
         verbose_name=_("campagne"),
     )
     name = models.CharField(_("nom"), max_length=120)

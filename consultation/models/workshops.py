@@ -28,7 +28,9 @@ class Workshop(models.Model):
         YOUTH = "youth", _("Jeunes")
 
     campaign = models.ForeignKey(
-        "consultation.Campaign", on_delete=models.CASCADE, related_name="workshops",
+        "consultation.Campaign",
+        on_delete=models.CASCADE,
+        related_name="workshops",
         verbose_name=_("campagne"),
     )
     title = models.CharField(_("titre"), max_length=200)
@@ -39,7 +41,9 @@ class Workshop(models.Model):
     venue = models.CharField(_("lieu"), max_length=200)
     address = models.CharField(_("adresse"), max_length=300, blank=True)
     commune = models.ForeignKey(
-        "consultation.Commune", on_delete=models.PROTECT, related_name="workshops",
+        "consultation.Commune",
+        on_delete=models.PROTECT,
+        related_name="workshops",
         verbose_name=_("commune"),
     )
     starts_at = models.DateTimeField(_("début"))
@@ -61,7 +65,8 @@ class Workshop(models.Model):
                 violation_error_message=_("La fin doit être postérieure au début."),
             ),
             models.CheckConstraint(
-                condition=Q(capacity__gt=0), name="workshop_has_places",
+                condition=Q(capacity__gt=0),
+                name="workshop_has_places",
                 violation_error_message=_("Un atelier doit avoir au moins une place."),
             ),
         ]
@@ -80,11 +85,15 @@ class Registration(models.Model):
         CANCELLED = "cancelled", _("Annulée")
 
     workshop = models.ForeignKey(
-        Workshop, on_delete=models.CASCADE, related_name="registrations",
+        Workshop,
+        on_delete=models.CASCADE,
+        related_name="registrations",
         verbose_name=_("atelier"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registrations",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="registrations",
         verbose_name=_("compte"),
     )
     status = models.CharField(_("statut"), max_length=16, choices=Status.choices)
@@ -96,7 +105,8 @@ class Registration(models.Model):
         verbose_name_plural = _("inscriptions")
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["workshop", "user"], name="one_registration_per_person"
-            )
+            models.UniqueConstraint(fields=["workshop", "user"], name="one_registration_per_person")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} : {self.get_status_display()}"
