@@ -1,9 +1,8 @@
-from django.urls import path
+"""Pages for people. Participation pages and account/legal pages keep their routes apart."""
 
-from frontend.views import pages
+from frontend.urls_accounts import urlpatterns as account_urls
+from frontend.urls_participation import urlpatterns as participation_urls
 
 app_name = "frontend"
 
-urlpatterns = [
-    path("", pages.home, name="home"),
-]
+urlpatterns = participation_urls + account_urls
