@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "django_tasks",
     "django_tasks_db",
@@ -211,6 +212,17 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc served from our own static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" or "visibility" field with different choices.
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignStatusEnum": "consultation.models.Campaign.Status",
+        "AnswerStatusEnum": "consultation.models.OfficialAnswer.Status",
+        "CampaignVisibilityEnum": "consultation.models.Campaign.Visibility",
+        "ModerationEnum": "consultation.models.contributions.Visibility",
+    },
 }
 
 DSFR_CONFIG = {}  # filled from consultation.SiteConfig-free defaults of django-dsfr

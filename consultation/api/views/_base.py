@@ -1,0 +1,23 @@
+from rest_framework import serializers
+
+from consultation.errors import ActionRefused
+
+
+def _first_message(errors) -> tuple[str, str]:
+    while isinstance(errors, dict | list):
+        errors = next(iter(errors.values())) if isinstance(errors, dict) else errors[0]
+    return str(errors), getattr(errors, "code", "invalid")
+
+
+def parse_input(serializer_class: type[serializers.Serializer], data, **context) -> dict:
+    """Validate the request's shape; refuse with the first error, prefixed by the field's
+    French label ("Titre : Assurez-vous que ce champ comporte au plus 150 caractères.")."""
+    serializer = serializer_class(data=data, context=context)
+    if serializer.is_valid():
+        return serializer.validated_data
+    name, errors = next(iter(serializer.errors.items()))
+    message, code = _first_message(errors)
+    field = serializer.fields.get(name)
+    if field is None:  # non_field_errors: the body is not an object
+        raise ActionRefused(message, code=code)
+    raise ActionRefused(f"{field.label} : {message}", code=code, field=name)
