@@ -92,7 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "dsfr.context_processors.site_config",
+                "frontend.context_processors.layout",
             ],
         },
     },
