@@ -1,0 +1,66 @@
+import pytest
+from django.core import mail
+
+from consultation.actions.answers import answer_contribution
+from consultation.actions.follows import follow
+from consultation.errors import ActionRefused, PermissionRefused
+from consultation.models import OfficialAnswer
+from tests import factories
+
+
+def test_an_answer_emails_the_author_and_followers_after_commit(
+    organiser, proposal, resident, django_capture_on_commit_callbacks
+):
+    follow(resident, proposal)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        answer_contribution(
+            organiser,
+            proposal,
+            status="accepted",
+            body="Retenue : le syndicat mixte de la Canche l'inscrit au PAPI.",
+        )
+    assert not mail.outbox  # nothing is sent before the commit
+    for callback in callbacks:
+        callback()
+    recipients = sorted(address for message in mail.outbox for address in message.to)
+    assert recipients == sorted([proposal.author.email, resident.email])
+    assert "Retenue" in mail.outbox[0].body
+
+
+def test_a_rewrite_keeps_one_answer_and_its_history(organiser, proposal):
+    answer_contribution(organiser, proposal, status="under_review", body="Nous étudions cela.")
+    answer = answer_contribution(
+        organiser,
+        proposal,
+        status="rejected",
+        body="Non retenue : la zone est classée rouge au PPRI.",
+    )
+    assert OfficialAnswer.objects.count() == 1
+    assert [h.status for h in answer.history.order_by("history_date")] == [
+        "under_review",
+        "rejected",
+    ]
+
+
+def test_deleted_or_inactive_people_are_not_emailed(
+    organiser, proposal, django_capture_on_commit_callbacks
+):
+    proposal.author.is_active = False
+    proposal.author.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_contribution(organiser, proposal, status="accepted", body="C'est retenu, merci.")
+    assert not mail.outbox
+
+
+@pytest.mark.parametrize(("status", "body"), [("maybe", "Un texte assez long."), ("accepted", "")])
+def test_it_rejects_bad_answers(organiser, proposal, status, body):
+    with pytest.raises(ActionRefused):
+        answer_contribution(organiser, proposal, status=status, body=body)
+    assert not OfficialAnswer.objects.exists()
+
+
+def test_only_organisers_of_that_campaign_answer(resident, moderator, proposal):
+    for person in (resident, moderator, factories.UserFactory(is_staff=True)):
+        with pytest.raises(PermissionRefused, match="équipe organisatrice"):
+            answer_contribution(person, proposal, status="accepted", body="Réponse officielle.")
+    assert not OfficialAnswer.objects.exists()
