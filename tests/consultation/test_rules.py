@@ -82,8 +82,12 @@ def _make_state(state: str) -> Campaign:
     campaign = factories.CampaignFactory(status=status)
     if state == "information":
         factories.PhaseFactory(
-            campaign=campaign, kind=Phase.Kind.INFORMATION, allows_contributions=False,
-            allows_comments=False, allows_supports=False, allows_votes=False,
+            campaign=campaign,
+            kind=Phase.Kind.INFORMATION,
+            allows_contributions=False,
+            allows_comments=False,
+            allows_supports=False,
+            allows_votes=False,
         )
     elif state == "between":
         factories.PhaseFactory(
@@ -161,8 +165,12 @@ def test_refusals_say_why_in_french(db, anonymous, resident):
 def test_roles_in_one_campaign_do_not_reach_another(db):
     campaign, other = _make_state("contribution"), _make_state("contribution")
     organiser = _make_person("organiser", campaign)
-    assert organiser.has_perm("consultation.answer", factories.ContributionFactory(campaign=campaign))
-    assert not organiser.has_perm("consultation.answer", factories.ContributionFactory(campaign=other))
+    assert organiser.has_perm(
+        "consultation.answer", factories.ContributionFactory(campaign=campaign)
+    )
+    assert not organiser.has_perm(
+        "consultation.answer", factories.ContributionFactory(campaign=other)
+    )
 
 
 def test_a_workshop_in_the_past_takes_no_registration(db, resident, workshop):
