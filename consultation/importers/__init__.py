@@ -1,0 +1,1 @@
+"""Importers of contributions made on other platforms (Decidim open-data exports)."""
