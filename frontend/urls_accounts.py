@@ -1,1 +1,43 @@
-urlpatterns: list = []
+"""Routes of the account and legal pages (namespace "frontend", see frontend/urls.py)."""
+
+from django.urls import path
+
+from frontend.views import accounts, legal
+
+urlpatterns = [
+    path("compte/", accounts.account, name="account"),
+    path("compte/inscription/", accounts.signup, name="signup"),
+    path("compte/connexion/", accounts.LoginView.as_view(), name="login"),
+    path("compte/deconnexion/", accounts.LogoutView.as_view(), name="logout"),
+    path("compte/mes-donnees.json", accounts.personal_data, name="account_data"),
+    path("compte/supprimer/", accounts.delete_account, name="account_delete"),
+    path(
+        "compte/mot-de-passe/modifier/",
+        accounts.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "compte/mot-de-passe/oublie/",
+        accounts.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "compte/mot-de-passe/oublie/envoye/",
+        accounts.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "compte/mot-de-passe/nouveau/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "compte/mot-de-passe/nouveau/termine/",
+        accounts.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accessibilite/", legal.accessibility, name="accessibility"),
+    path("mentions-legales/", legal.legal_notice, name="legal_notice"),
+    path("donnees-personnelles/", legal.personal_data, name="personal_data"),
+    path("plan-du-site/", legal.sitemap, name="sitemap"),
+]
