@@ -79,6 +79,9 @@ def _render_contribution(
         "answer_form": answer_form,
         "can_answer": can_answer,
         "can_comment": user.has_perm("consultation.comment", contribution),
+        # A refused comment comes back with its text and the reason, even if now closed.
+        "show_comment_form": comment_form is not None
+        or user.has_perm("consultation.comment", contribution),
         "can_support": user.has_perm("consultation.support", contribution),
         "supported": user.is_authenticated
         and Support.objects.filter(contribution=contribution, user=user).exists(),

@@ -62,12 +62,12 @@ def statements(request, slug: str):
     for item in items:
         item.my_vote = my_votes.get(item.pk)
         item.voted = item.pk in my_votes
+        item.my_vote_label = StatementVote.Choice(item.my_vote).label if item.voted else ""
     context = {
         "campaign": campaign,
         "statements": items,
         "breadcrumb_data": breadcrumb(_("Affirmations"), campaign=campaign),
         "form": form,
-        "choices": StatementVote.Choice,
         "votes_open": request.user.has_perm("consultation.propose_statement", campaign)
         or not request.user.is_authenticated,
     }

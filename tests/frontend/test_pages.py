@@ -93,9 +93,7 @@ def test_it_filters_contributions_by_kind_theme_area_commune_answer_and_provenan
         "Digue à Montreuil",
         "Question Boulogne",
     }
-    assert titles(client.get(campaign_url(campaign, provenance="paper"))) == [
-        "Bassin de rétention"
-    ]
+    assert titles(client.get(campaign_url(campaign, provenance="paper"))) == ["Bassin de rétention"]
 
 
 def test_an_unknown_filter_value_is_reported_and_ignored(client, campaign, proposal):
@@ -121,9 +119,7 @@ def test_it_searches_titles_and_bodies(client, campaign):
         campaign=campaign, title="Autre idée", body="Planter des haies contre le ruissellement."
     )
     factories.ContributionFactory(campaign=campaign, title="Sans rapport")
-    assert titles(client.get(campaign_url(campaign, q="wateringues"))) == [
-        "Curer les wateringues"
-    ]
+    assert titles(client.get(campaign_url(campaign, q="wateringues"))) == ["Curer les wateringues"]
     assert titles(client.get(campaign_url(campaign, q="haies ruissellement"))) == ["Autre idée"]
 
 
