@@ -1,0 +1,132 @@
+"""Settings come from the environment and fail loudly: each case starts a fresh process, as a
+deployment would, so nothing of the test run's own settings leaks in."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_KEY = "k3Y-pour-les-tests-seulement-" + "x7Qz" * 10
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": PRODUCTION_KEY,
+    "ALLOWED_HOSTS": "concertation.pas-de-calais.gouv.fr",
+}
+# Variables the settings read: the test decides each one, the surrounding shell none.
+SETTINGS_VARIABLES = {
+    "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "CONN_MAX_AGE",
+    "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "TASKS_BACKEND", "EMAIL_URL",
+}  # fmt: skip
+
+SHOW_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings as s
+print(json.dumps({
+    "debug": s.DEBUG,
+    "database": s.DATABASES["default"]["ENGINE"],
+    "database_name": s.DATABASES["default"]["NAME"],
+    "channel_layer": s.CHANNEL_LAYERS["default"]["BACKEND"],
+    "channel_hosts": s.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts"),
+    "cache": s.CACHES["default"]["BACKEND"],
+    "cache_location": s.CACHES["default"].get("LOCATION"),
+}))
+"""
+
+
+def run(args: list[str], **variables: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    env.update(DJANGO_SETTINGS_MODULE="consultation.settings", **variables)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def settings_with(**variables: str) -> dict:
+    result = run(["-c", SHOW_SETTINGS], **variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_deployment_check_is_silent_in_production_mode():
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "WARNINGS" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "secret_key",
+    [None, "", "trop-court", "insecure-development-key-never-use-in-production-at-all-x"],
+    ids=["missing", "empty", "short", "development-key"],
+)
+def test_production_mode_refuses_to_start_without_a_real_secret_key(secret_key):
+    variables = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+    if secret_key is not None:
+        variables["SECRET_KEY"] = secret_key
+    result = run(["manage.py", "check"], **variables)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY manquante ou trop courte" in result.stderr
+
+
+def test_production_mode_refuses_to_start_without_allowed_hosts():
+    variables = {k: v for k, v in PRODUCTION.items() if k != "ALLOWED_HOSTS"}
+    result = run(["manage.py", "check"], **variables)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS doit être défini" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DEBUG", "peut-être", "DEBUG='peut-être' n'est pas une valeur booléenne"),
+        ("SECURE_SSL_REDIRECT", "2", "SECURE_SSL_REDIRECT='2' n'est pas une valeur booléenne"),
+        ("SECURE_HSTS_SECONDS", "un an", "SECURE_HSTS_SECONDS='un an' n'est pas un nombre"),
+    ],
+)
+def test_a_malformed_value_stops_the_process_with_a_french_message(name, value, message):
+    result = run(["manage.py", "check"], **{**PRODUCTION, name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_a_malformed_connection_lifetime_stops_the_process():
+    result = run(
+        ["manage.py", "check"],
+        DATABASE_URL="postgres://concertation@db:5432/concertation",
+        CONN_MAX_AGE="toujours",
+    )
+    assert result.returncode != 0
+    assert "CONN_MAX_AGE='toujours' n'est pas un nombre entier" in result.stderr
+
+
+def test_booleans_are_understood_in_english_and_in_french():
+    assert (
+        settings_with(DEBUG="non", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="x")["debug"] is False
+    )
+    assert settings_with(DEBUG="Oui")["debug"] is True
+
+
+def test_with_nothing_set_a_laptop_runs_on_sqlite_and_in_memory_layers():
+    current = settings_with()
+    assert current["debug"] is True
+    assert current["database"] == "django.db.backends.sqlite3"
+    assert current["channel_layer"] == "channels.layers.InMemoryChannelLayer"
+    assert current["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
+    current = settings_with(
+        DATABASE_URL="postgres://concertation:secret@db:5432/concertation",
+        REDIS_URL="redis://redis:6379/0",
+    )
+    assert current["database"] == "django.db.backends.postgresql"
+    assert current["database_name"] == "concertation"
+    assert current["channel_layer"] == "channels_redis.core.RedisChannelLayer"
+    assert current["channel_hosts"] == ["redis://redis:6379/0"]
+    assert current["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert current["cache_location"] == "redis://redis:6379/0"
