@@ -72,9 +72,7 @@ class SignUpForm(AccessibleFormMixin, forms.Form):
     )
     postal_code = forms.CharField(
         label=_("Code postal"),
-        help_text=_(
-            "Facultatif. 5 chiffres, par exemple 62170. Il sert aux statistiques par territoire."
-        ),
+        help_text=_("5 chiffres, par exemple 62170. Il sert aux statistiques par territoire."),
         required=False,
         max_length=5,
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),

@@ -56,10 +56,20 @@ def test_a_logged_in_person_gets_a_logout_form_that_posts(resident):
     assert "csrfmiddlewaretoken" in logout_form
 
 
-def test_the_menu_lists_public_campaigns(anonymous, campaign):
-    html = _render(anonymous)
+def test_the_menu_lists_public_campaigns_and_marks_the_current_one(anonymous, campaign):
+    from tests.factories import CampaignFactory
+
+    CampaignFactory(title="Brouillon en préparation", status="draft")
+    html = _render(anonymous, path=f"/c/{campaign.slug}/")
     assert 'id="navigation"' in html
     assert ">Accueil<" in html
+    assert f'href="/c/{campaign.slug}/" aria-current="page">{campaign.title}<' in html
+    assert "Brouillon en préparation" not in html
+
+
+def test_the_logged_out_login_link_brings_the_person_back(anonymous):
+    html = _render(anonymous, path="/c/concertation/affirmations/")
+    assert 'href="/compte/connexion/?next=/c/concertation/affirmations/"' in html
 
 
 def test_messages_show_as_dsfr_alerts_with_a_live_role(anonymous):
@@ -79,3 +89,13 @@ def test_the_language_switcher_posts_to_set_language(anonymous):
     html = _render(anonymous)
     assert 'action="/i18n/setlang/"' in html
     assert 'name="language" value="en"' in html
+
+
+def test_the_language_switcher_turns_the_page_to_english(client):
+    response = client.post(
+        "/i18n/setlang/", {"language": "en", "next": "/compte/connexion/"}, follow=True
+    )
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == "/compte/connexion/"
+    assert '<html lang="en"' in html
+    assert 'name="language" value="fr"' in html
