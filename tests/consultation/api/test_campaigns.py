@@ -75,9 +75,7 @@ def test_campaigns_are_read_only(api_as, campaign, organiser):
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_the_list_costs_the_same_queries_for_5_or_50_rows(
-    api, db, django_assert_num_queries, rows
-):
+def test_the_list_costs_the_same_queries_for_5_or_50_rows(api, db, django_assert_num_queries, rows):
     for campaign in factories.CampaignFactory.create_batch(rows):
         factories.PhaseFactory(campaign=campaign)
         factories.ThemeFactory(campaign=campaign)

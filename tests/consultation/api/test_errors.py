@@ -19,7 +19,7 @@ def test_an_unsupported_media_type_is_a_french_415(api_as, campaign, resident):
 def test_a_form_encoded_post_is_validated_like_json(api_as, campaign, resident):
     response = api_as(resident).post(
         "/api/v1/contributions/",
-        {"campaign": campaign.slug, "kind": "question", "title": "", "body": "Un texte assez long."},
+        {"campaign": campaign.slug, "kind": "question", "title": "", "body": "Un long texte."},
     )
 
     assert response.status_code == 400

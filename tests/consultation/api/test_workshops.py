@@ -137,7 +137,8 @@ def test_workshops_of_a_draft_campaign_are_404(api_as, campaign, workshop, resid
 def test_the_list_costs_the_same_queries_for_5_or_50_rows(
     api_as, campaign, commune, resident, django_assert_num_queries, rows
 ):
-    for workshop in factories.WorkshopFactory.create_batch(rows, campaign=campaign, commune=commune):
+    workshops = factories.WorkshopFactory.create_batch(rows, campaign=campaign, commune=commune)
+    for workshop in workshops:
         workshop.registrations.create(user=resident, status="waiting")
     client = api_as(resident)
 
