@@ -6,7 +6,6 @@ queries. Residents write plain text: it is returned as typed, and JSON escapes n
 clients must render it as text.
 """
 
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -32,6 +31,7 @@ from consultation.models.contributions import (
     TITLE_MAX_LENGTH,
 )
 from consultation.models.statements import STATEMENT_MAX_LENGTH
+from consultation.rules import workshop_takes_registrations
 
 ALIGNMENTS = {
     "for": Comment.Alignment.FOR,
@@ -261,6 +261,15 @@ class CommentSerializer(serializers.ModelSerializer):
         return ALIGNMENT_NAMES[comment.alignment]
 
 
+class CommentPageSerializer(serializers.Serializer):
+    """One page of a thread, as every paginated list of the API."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CommentSerializer(many=True)
+
+
 class CommentInputSerializer(serializers.Serializer):
     body = TextField(label="Commentaire", max_length=COMMENT_MAX_LENGTH)
     alignment = serializers.ChoiceField(
@@ -371,7 +380,7 @@ class WorkshopSerializer(serializers.ModelSerializer):
         return None if status in (None, Registration.Status.CANCELLED) else status
 
     def get_takes_registrations(self, workshop: Workshop) -> bool:
-        return workshop.registrations_open and workshop.starts_at > timezone.now()
+        return workshop_takes_registrations.test(None, workshop)
 
 
 class RegistrationResultSerializer(serializers.Serializer):

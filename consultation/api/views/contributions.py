@@ -59,13 +59,6 @@ def _resolve_parent(parent_id: int | None) -> Comment | None:
     return parent
 
 
-class CommentPageSerializer(s.serializers.Serializer):
-    count = s.serializers.IntegerField()
-    next = s.serializers.URLField(allow_null=True)
-    previous = s.serializers.URLField(allow_null=True)
-    results = s.CommentSerializer(many=True)
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Lister les contributions",
@@ -192,7 +185,7 @@ class ContributionViewSet(
         description="Fil à plat, du plus ancien au plus récent ; « parent » indique le "
         "commentaire auquel on répond (trois niveaux de réponse au plus). 20 par page.",
         request=None,
-        responses={200: CommentPageSerializer, **error_responses(404)},
+        responses={200: s.CommentPageSerializer, **error_responses(404)},
     )
     @extend_schema(
         methods=["POST"],

@@ -116,6 +116,7 @@ def test_closed_or_past_workshops_refuse_registrations(api_as, workshop, residen
     assert response.status_code == 403
     assert response.json()["detail"] == "Les inscriptions à cet atelier sont fermées."
     assert not Registration.objects.exists()
+    assert api_as(resident).get(f"{URL}{workshop.pk}/").json()["takes_registrations"] is False
 
 
 def test_anonymous_registrations_are_401(api, workshop):
