@@ -1,5 +1,6 @@
 """Forms of the participation pages. They check the shape of what was typed (required, length,
-known choice); the actions in consultation/actions decide whether it may be done."""
+known choice) so that every mistake shows at once; the actions in consultation/actions check
+again and decide whether it may be done."""
 
 from itertools import groupby
 
@@ -61,11 +62,13 @@ class ContributionForm(DsfrBaseForm):
     )
     title = forms.CharField(
         label=_("Titre"),
+        min_length=5,
         max_length=TITLE_MAX_LENGTH,
         help_text=_("Entre 5 et %(max)s caractères.") % {"max": TITLE_MAX_LENGTH},
     )
     body = forms.CharField(
         label=_("Texte"),
+        min_length=15,
         max_length=BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Entre 15 et %(max)s caractères. Texte simple, sans mise en forme.")
@@ -92,6 +95,7 @@ class ContributionForm(DsfrBaseForm):
 class CommentForm(DsfrBaseForm):
     body = forms.CharField(
         label=_("Votre commentaire"),
+        min_length=2,
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Entre 2 et %(max)s caractères.") % {"max": COMMENT_MAX_LENGTH},
@@ -113,6 +117,7 @@ class AnswerForm(DsfrBaseForm):
     status = forms.ChoiceField(label=_("Statut de la réponse"), choices=OfficialAnswer.Status)
     body = forms.CharField(
         label=_("Réponse officielle"),
+        min_length=10,
         max_length=BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Entre 10 et %(max)s caractères.") % {"max": BODY_MAX_LENGTH},
@@ -122,6 +127,7 @@ class AnswerForm(DsfrBaseForm):
 class StatementForm(DsfrBaseForm):
     text = forms.CharField(
         label=_("Votre affirmation"),
+        min_length=10,
         max_length=STATEMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from consultation.errors import ActionRefused, PermissionRefused
 from consultation.models import Campaign, Contribution, Phase
+from consultation.rules import POLICIES, is_logged_in
 
 
 def get_campaign(request: HttpRequest, slug: str) -> Campaign:
@@ -69,3 +70,15 @@ def breadcrumb(current: str, *, campaign: Campaign | None = None, links=()) -> d
         trail.append({"url": campaign.get_absolute_url(), "title": campaign.title})
     trail.extend({"url": url, "title": title} for url, title in links)
     return {"links": trail, "current": current}
+
+
+def may(user, permission: str, obj) -> bool:
+    """Whether the person may do this now. For an anonymous visitor: whether they could once
+    logged in, so the page offers the button and the button leads to the login page."""
+    if user.is_authenticated:
+        return user.has_perm(f"consultation.{permission}", obj)
+    return all(
+        condition.test(user, obj)
+        for condition, _message in POLICIES[permission].conditions
+        if condition is not is_logged_in
+    )

@@ -22,6 +22,7 @@ from frontend.views._common import (
     get_campaign,
     get_contribution,
     login_required_redirect,
+    may,
     refusal_to_form,
     refusal_to_message,
 )
@@ -78,11 +79,11 @@ def _render_contribution(
         "comment_form": comment_form or CommentForm(prefix="comment"),
         "answer_form": answer_form,
         "can_answer": can_answer,
-        "can_comment": user.has_perm("consultation.comment", contribution),
+        "can_comment": may(user, "comment", contribution),
         # A refused comment comes back with its text and the reason, even if now closed.
-        "show_comment_form": comment_form is not None
-        or user.has_perm("consultation.comment", contribution),
-        "can_support": user.has_perm("consultation.support", contribution),
+        "show_comment_form": user.is_authenticated
+        and (comment_form is not None or user.has_perm("consultation.comment", contribution)),
+        "can_support": may(user, "support", contribution),
         "supported": user.is_authenticated
         and Support.objects.filter(contribution=contribution, user=user).exists(),
         "following": user.is_authenticated
@@ -236,7 +237,7 @@ def reply(request, slug: str, pk: int, comment_pk: int):
             campaign=campaign,
             links=[(contribution.get_absolute_url(), contribution.title)],
         ),
-        "can_comment": request.user.has_perm("consultation.comment", contribution),
+        "can_comment": may(request.user, "comment", contribution),
     }
     return render(request, "frontend/reply.html", context, status=status)
 

@@ -16,7 +16,7 @@ from consultation.models import (
     User,
 )
 from frontend.forms import ContributionFilterForm
-from frontend.views._common import breadcrumb, get_campaign
+from frontend.views._common import breadcrumb, get_campaign, may
 
 CONTRIBUTIONS_PER_PAGE = 20
 
@@ -96,8 +96,6 @@ def campaign(request, slug: str):
         "filters": filters,
         "filtered": filtered,
         "page_obj": page,
-        # Anonymous people see the button too: the form page sends them to log in first.
-        "contributions_open": request.user.has_perm("consultation.contribute", campaign)
-        or (campaign.is_open and bool(current_phase and current_phase.allows_contributions)),
+        "contributions_open": may(request.user, "contribute", campaign),
     }
     return render(request, "frontend/campaign.html", context)

@@ -15,6 +15,7 @@ from frontend.views._common import (
     breadcrumb,
     get_campaign,
     login_required_redirect,
+    may,
     refusal_to_form,
     refusal_to_message,
 )
@@ -68,8 +69,7 @@ def statements(request, slug: str):
         "statements": items,
         "breadcrumb_data": breadcrumb(_("Affirmations"), campaign=campaign),
         "form": form,
-        "votes_open": request.user.has_perm("consultation.propose_statement", campaign)
-        or not request.user.is_authenticated,
+        "votes_open": may(request.user, "propose_statement", campaign),
     }
     return render(request, "frontend/statements.html", context, status=status)
 

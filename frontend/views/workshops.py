@@ -14,6 +14,7 @@ from frontend.views._common import (
     breadcrumb,
     get_campaign,
     login_required_redirect,
+    may,
     refusal_to_message,
 )
 
@@ -83,8 +84,7 @@ def workshop_detail(request, slug: str, pk: int):
             campaign=campaign,
             links=[(reverse("frontend:workshops", kwargs={"slug": slug}), _("Ateliers"))],
         ),
-        "can_register": request.user.has_perm("consultation.register_workshop", workshop)
-        or not request.user.is_authenticated,
+        "can_register": may(request.user, "register_workshop", workshop),
     }
     return render(request, "frontend/workshop.html", context)
 

@@ -164,3 +164,23 @@ def test_the_contribution_page_query_count_does_not_grow(
         response = client.get(page_url(proposal))
     assert response.status_code == 200
     assert len(response.context["comments"]) == count
+
+
+def test_anonymous_visitors_are_offered_to_support_and_to_log_in_to_comment(client, proposal):
+    page = client.get(page_url(proposal)).content.decode()
+    assert "Soutenir cette proposition" in page
+    assert "Connectez-vous pour commenter" in page
+
+
+def test_when_the_phase_is_closed_no_one_is_offered_to_support_or_comment(
+    client, resident, proposal
+):
+    proposal.campaign.phases.update(allows_supports=False, allows_comments=False)
+    factories.CommentFactory(contribution=proposal)
+    anonymous_page = client.get(page_url(proposal)).content.decode()
+    client.force_login(resident)
+    resident_page = client.get(page_url(proposal)).content.decode()
+    for page in (anonymous_page, resident_page):
+        assert "Soutenir cette proposition" not in page
+        assert "Les commentaires sont fermés pour cette contribution." in page
+        assert "Répondre à" not in page
