@@ -99,3 +99,18 @@ def test_the_language_switcher_turns_the_page_to_english(client):
     assert response.redirect_chain[-1][0] == "/compte/connexion/"
     assert '<html lang="en"' in html
     assert 'name="language" value="fr"' in html
+    assert "<title>Log in — Citizen consultation</title>" in html
+    assert "Skip to content" in html
+    assert '<label class="fr-label" for="id_username">Email address' in html
+    assert "Accessibility: non-compliant" in html
+    assert "Se connecter" not in html
+
+
+def test_switching_back_to_french_restores_french(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.post(
+        "/i18n/setlang/", {"language": "fr", "next": "/compte/connexion/"}, follow=True
+    )
+    html = response.content.decode()
+    assert '<html lang="fr"' in html
+    assert "<title>Se connecter — Concertation citoyenne</title>" in html
