@@ -1,0 +1,1 @@
+"""Demo content of the Pas-de-Calais flood concertation (see `manage.py seed_demo`)."""
