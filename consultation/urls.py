@@ -2,11 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from consultation.health import healthz
+
 admin.site.site_header = "Concertation : administration"
 admin.site.site_title = "Administration de la concertation"
 admin.site.index_title = "Campagnes, phases, territoires et ateliers"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("consultation.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -3,11 +3,13 @@ deployment would, so nothing of the test run's own settings leaks in."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_KEY = "k3Y-pour-les-tests-seulement-" + "x7Qz" * 10
@@ -16,11 +18,6 @@ PRODUCTION = {
     "SECRET_KEY": PRODUCTION_KEY,
     "ALLOWED_HOSTS": "concertation.pas-de-calais.gouv.fr",
 }
-# Variables the settings read: the test decides each one, the surrounding shell none.
-SETTINGS_VARIABLES = {
-    "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "CONN_MAX_AGE",
-    "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "TASKS_BACKEND", "EMAIL_URL",
-}  # fmt: skip
 
 SHOW_SETTINGS = """
 import json, django
@@ -39,7 +36,8 @@ print(json.dumps({
 
 
 def run(args: list[str], **variables: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    # The test decides every variable the settings read; the surrounding shell none.
+    env = {k: v for k, v in os.environ.items() if k not in variables_read_by_settings()}
     env.update(DJANGO_SETTINGS_MODULE="consultation.settings", **variables)
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -130,3 +128,69 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
     assert current["channel_hosts"] == ["redis://redis:6379/0"]
     assert current["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert current["cache_location"] == "redis://redis:6379/0"
+
+
+# --- The deployment files agree with the settings -------------------------------------------
+
+COMPOSE_ONLY = {"POSTGRES_PASSWORD", "HTTP_PORT"}
+
+
+def variables_read_by_settings() -> set[str]:
+    source = (ROOT / "consultation" / "settings.py").read_text()
+    return set(re.findall(r"env(?:_bool|_int|\.\w+)\(\s*\"([A-Z_]+)\"", source))
+
+
+def documented_variables() -> dict[str, str]:
+    """Every NAME=value of .env.example, commented out or not."""
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    pairs = (re.match(r"^#?\s*([A-Z][A-Z0-9_]*)=(.*)$", line) for line in lines)
+    return {m.group(1): m.group(2) for m in pairs if m}
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_every_variable_the_settings_read_is_documented_in_french_and_nothing_else():
+    documented = set(documented_variables())
+    assert variables_read_by_settings() - documented == set()
+    assert documented - variables_read_by_settings() == COMPOSE_ONLY
+    assert "Clé secrète" in (ROOT / ".env.example").read_text()
+
+
+def test_the_compose_file_describes_the_production_shape():
+    services = compose()["services"]
+    assert set(services) == {"db", "redis", "migrate", "web", "worker", "proxy"}
+    assert services["db"]["image"] == "postgres:15"
+    assert services["redis"]["image"] == "redis:7"
+    assert services["web"]["deploy"]["replicas"] == 2
+    assert "db_worker" in services["worker"]["command"]
+    assert "migrate" in " ".join(services["migrate"]["command"])
+    for name in ("db", "redis", "web"):
+        assert services[name]["healthcheck"]["test"], name
+    web_waits_for = services["web"]["depends_on"]
+    assert web_waits_for["migrate"]["condition"] == "service_completed_successfully"
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "proxy_set_header Upgrade $http_upgrade;" in nginx
+    assert "server web:8000;" in nginx
+
+
+def test_the_app_services_only_set_variables_the_settings_read():
+    settings_variables = variables_read_by_settings()
+    for name in ("migrate", "web", "worker"):
+        service = compose()["services"][name]
+        assert service["env_file"] == ".env"
+        assert set(service["environment"]) <= settings_variables, name
+    tasks_backend = compose()["services"]["worker"]["environment"]["TASKS_BACKEND"]
+    assert tasks_backend == "django_tasks_db.DatabaseBackend"
+
+
+def test_the_documented_production_configuration_passes_the_deployment_check():
+    variables = {k: v for k, v in documented_variables().items() if k not in COMPOSE_ONLY}
+    variables.update(compose()["services"]["web"]["environment"])
+    variables["DATABASE_URL"] = "postgres://concertation:motdepasse@db:5432/concertation"
+    variables.update(SECRET_KEY=PRODUCTION_KEY, MEDIA_ROOT=str(ROOT / "media"))
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **variables)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
