@@ -498,3 +498,25 @@ def test_anonymous_visitors_are_sent_to_log_in_to_propose(client, campaign):
     response = client.post(statements_url(campaign), {"statement-text": "Une affirmation assez"})
     assert response["Location"] == f"{LOGIN}?next={statements_url(campaign)}"
     assert not Statement.objects.exists()
+
+
+def test_a_refused_form_lists_its_mistakes_with_links_to_the_fields(logged_in, campaign):
+    response = logged_in.post(submit_url(campaign), proposal_data(title="", kind=""))
+    page = response.content.decode()
+    assert "Votre envoi n’a pas été enregistré" in page
+    assert '<a href="#id_title">Titre</a> : Ce champ est obligatoire.' in page
+    assert '<a href="#id_kind_0">Type de contribution</a>' in page
+
+
+def test_the_statements_page_query_count_does_not_grow(
+    client, resident, campaign, django_assert_num_queries
+):
+    for statement in factories.StatementFactory.create_batch(30, campaign=campaign):
+        StatementVote.objects.create(statement=statement, user=resident, choice=1)
+    client.force_login(resident)
+    client.get(statements_url(campaign))
+    # campaign, phases, session, user, statements with their counts, the person's votes,
+    # the menu's campaigns
+    with django_assert_num_queries(7):
+        response = client.get(statements_url(campaign))
+    assert len(response.context["statements"]) == 30
