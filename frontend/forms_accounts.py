@@ -110,6 +110,11 @@ class SignUpForm(AccessibleFormMixin, forms.Form):
         return cleaned
 
 
+class ProfileForm(AccessibleFormMixin, forms.Form):
+    display_name = SignUpForm.base_fields["display_name"]
+    postal_code = SignUpForm.base_fields["postal_code"]
+
+
 class LoginForm(AccessibleFormMixin, auth_forms.AuthenticationForm):
     username = forms.EmailField(
         label=_("Adresse électronique"),

@@ -6,6 +6,7 @@ from frontend.views import accounts, legal
 
 urlpatterns = [
     path("compte/", accounts.account, name="account"),
+    path("compte/profil/", accounts.edit_profile, name="profile"),
     path("compte/inscription/", accounts.signup, name="signup"),
     path("compte/connexion/", accounts.LoginView.as_view(), name="login"),
     path("compte/deconnexion/", accounts.LogoutView.as_view(), name="logout"),

@@ -36,11 +36,7 @@ def sign_up(*, email: str, password: str, display_name: str, postal_code: str = 
             code="email_taken",
             field="email",
         )
-    postal_code = (postal_code or "").strip()
-    if postal_code and not (postal_code.isdigit() and len(postal_code) == 5):
-        raise ActionRefused(
-            "Le code postal doit comporter 5 chiffres.", code="invalid", field="postal_code"
-        )
+    postal_code = _postal_code(postal_code)
     candidate = User(email=email, display_name=display_name)
     try:
         validate_password(password, candidate)
@@ -49,6 +45,26 @@ def sign_up(*, email: str, password: str, display_name: str, postal_code: str = 
     return User.objects.create_user(
         email=email, password=password, display_name=display_name, postal_code=postal_code
     )
+
+
+def _postal_code(value) -> str:
+    postal_code = (value or "").strip()
+    if postal_code and not (postal_code.isdigit() and len(postal_code) == 5):
+        raise ActionRefused(
+            "Le code postal doit comporter 5 chiffres.", code="invalid", field="postal_code"
+        )
+    return postal_code
+
+
+def update_profile(user: User, *, display_name: str, postal_code: str = "") -> User:
+    """Change what the person shows publicly (display name) and their optional postal code."""
+    display_name = require_text(
+        display_name, field="display_name", label="Nom affiché", min_length=2, max_length=60
+    )
+    postal_code = _postal_code(postal_code)
+    user.display_name, user.postal_code = display_name, postal_code
+    user.save(update_fields=["display_name", "postal_code"])
+    return user
 
 
 @transaction.atomic

@@ -168,6 +168,25 @@ def account(request):
 
 @never_cache
 @login_required
+@require_http_methods(["GET", "POST"])
+def edit_profile(request):
+    user = request.user
+    initial = {"display_name": user.display_name, "postal_code": user.postal_code}
+    form = forms.ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_actions.update_profile(user, **form.cleaned_data)
+        except ActionRefused as exc:
+            form.refuse(exc)
+        else:
+            messages.success(request, _("Vos informations sont enregistrées."))
+            return redirect("frontend:account")
+    status = 400 if form.errors else 200
+    return render(request, "frontend/accounts/profile.html", {"form": form}, status=status)
+
+
+@never_cache
+@login_required
 @require_GET
 def personal_data(request):
     """The person's own data as a JSON download (RGPD right of access and portability)."""

@@ -420,3 +420,43 @@ def test_deleting_needs_a_login(client):
     response = client.post(reverse("frontend:account_delete"), {"password": PASSWORD})
     assert response.status_code == 302
     assert response.url.startswith(LOGIN)
+
+
+# Edit my details
+
+
+def test_i_can_change_my_display_name_and_postal_code(client, resident, campaign):
+    contribution = factories.ContributionFactory(campaign=campaign, author=resident)
+    client.force_login(resident)
+    url = reverse("frontend:profile")
+    assert 'value="Camille"' in client.get(url).content.decode()
+    response = client.post(url, {"display_name": "Camille B.", "postal_code": "62100"})
+    assert response.url == reverse("frontend:account")
+    resident.refresh_from_db()
+    assert (resident.display_name, resident.postal_code) == ("Camille B.", "62100")
+    contribution.refresh_from_db()
+    assert contribution.signature == "Camille B."
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"display_name": "", "postal_code": ""}, "display_name", "Ce champ est obligatoire."),
+        ({"display_name": "C", "postal_code": ""}, "display_name", "2 caractères au minimum"),
+        ({"display_name": "A" * 61, "postal_code": ""}, "display_name", "au plus 60"),
+        ({"display_name": "Camille", "postal_code": "abcde"}, "postal_code", "5 chiffres"),
+    ],
+)
+def test_bad_details_are_refused_and_nothing_changes(client, resident, data, field, message):
+    client.force_login(resident)
+    response = client.post(reverse("frontend:profile"), data)
+    assert response.status_code == 400
+    assert message in field_errors(response, field)
+    resident.refresh_from_db()
+    assert (resident.display_name, resident.postal_code) == ("Camille", "")
+
+
+def test_editing_my_details_needs_a_login(client):
+    response = client.post(reverse("frontend:profile"), {"display_name": "Intrus"})
+    assert response.status_code == 302
+    assert response.url.startswith(LOGIN)
