@@ -82,6 +82,18 @@ class LoginView(auth_views.LoginView):
     template_name = "frontend/accounts/login.html"
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        # Per address, not per IP: people at a workshop share one connection, while someone
+        # guessing a password targets one account. The default leaves room for typos.
+        email = request.POST.get("username", "").strip().lower()
+        try:
+            check_rate("login", email, settings.RATE_LIMITS.get("login", "20/h"))
+        except ActionRefused as exc:
+            form = self.get_form()
+            form.refuse(exc)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         response = super().form_valid(form)
         messages.success(self.request, _("Vous êtes connecté·e."))

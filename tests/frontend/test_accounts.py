@@ -205,6 +205,18 @@ def test_a_wrong_password_shows_a_french_error(client, resident):
     assert not logged_in_user(client).is_authenticated
 
 
+def test_it_limits_login_attempts_per_address(client, resident, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login": "3/h"}
+    for _ in range(3):
+        client.post(LOGIN, {"username": resident.email, "password": "mauvais"})
+    response = client.post(LOGIN, {"username": resident.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Trop de demandes" in response.content.decode()
+    assert not logged_in_user(client).is_authenticated
+    other = factories.UserFactory(email="autre@exemple.fr")
+    assert client.post(LOGIN, {"username": other.email, "password": PASSWORD}).status_code == 302
+
+
 def test_login_follows_a_safe_next(client, resident):
     response = client.post(
         LOGIN, {"username": resident.email, "password": PASSWORD, "next": "/compte/"}
