@@ -472,3 +472,34 @@ def test_editing_my_details_needs_a_login(client):
     response = client.post(reverse("frontend:profile"), {"display_name": "Intrus"})
     assert response.status_code == 302
     assert response.url.startswith(LOGIN)
+
+
+# Structure every account page shares (RGAA: one h1, a title naming the page, labelled fields)
+
+ACCOUNT_PAGES = [
+    ("frontend:signup", False, "Créer un compte"),
+    ("frontend:login", False, "Se connecter"),
+    ("frontend:password_reset", False, "Mot de passe oublié"),
+    ("frontend:password_reset_done", False, "Vérifiez votre messagerie"),
+    ("frontend:password_reset_complete", False, "Mot de passe enregistré"),
+    ("frontend:account", True, "Mon compte"),
+    ("frontend:profile", True, "Modifier mes informations"),
+    ("frontend:password_change", True, "Changer de mot de passe"),
+    ("frontend:account_delete", True, "Supprimer mon compte"),
+]
+
+
+@pytest.mark.parametrize(("name", "needs_login", "heading"), ACCOUNT_PAGES)
+def test_each_account_page_has_one_h1_a_matching_title_and_labelled_inputs(
+    client, resident, name, needs_login, heading
+):
+    if needs_login:
+        client.force_login(resident)
+    html = client.get(reverse(name)).content.decode()
+    assert html.count("<h1") == 1
+    assert f"<h1>{heading}</h1>" in html
+    assert f"<title>{heading} — Concertation citoyenne</title>" in html
+    for input_id in re.findall(
+        r'<input type="(?:text|email|password|checkbox)"[^>]* id="([^"]+)"', html
+    ):
+        assert f'for="{input_id}"' in html, input_id
