@@ -9,6 +9,7 @@ from consultation.models import (
     Contribution,
     OfficialAnswer,
     Registration,
+    User,
 )
 from consultation.models.contributions import Provenance
 from tests import factories
@@ -257,3 +258,63 @@ def test_an_organiser_cannot_grant_roles(client, organiser, campaign, resident):
     )
     as_staff(client, organiser).post(change_url(campaign), data)
     assert not CampaignRole.objects.filter(user=resident).exists()
+
+
+ADMIN_PAGES = [
+    "campaign",
+    "contribution",
+    "comment",
+    "statement",
+    "officialanswer",
+    "workshop",
+    "area",
+    "commune",
+    "organisation",
+    "user",
+]
+
+
+@pytest.fixture
+def filled_campaign(campaign, proposal, statement, workshop, other_resident, organiser):
+    factories.CommentFactory(contribution=proposal, author=other_resident)
+    factories.OfficialAnswerFactory(contribution=proposal, body="La préfecture étudie ce point.")
+    factories.ThemeFactory(campaign=campaign)
+    return campaign
+
+
+@pytest.mark.parametrize("model", ADMIN_PAGES)
+def test_every_back_office_page_opens_for_a_superuser(client, filled_campaign, model):
+    client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
+    listing = client.get(reverse(f"admin:consultation_{model}_changelist"))
+    assert listing.status_code == 200
+    rows = listing.context["cl"].result_list
+    if rows:
+        assert client.get(change_url(rows[0])).status_code == 200
+
+
+def test_an_organiser_opens_their_pages_and_the_answer_history(
+    client, filled_campaign, organiser, proposal
+):
+    client = as_staff(client, organiser)
+    for model in ["campaign", "contribution", "comment", "statement", "officialanswer", "workshop"]:
+        assert client.get(reverse(f"admin:consultation_{model}_changelist")).status_code == 200
+    for model in ["organisation", "user"]:
+        assert client.get(reverse(f"admin:consultation_{model}_changelist")).status_code == 403
+    history = reverse("admin:consultation_officialanswer_history", args=[proposal.answer.pk])
+    assert client.get(history).status_code == 200
+
+
+def test_a_superuser_creates_an_account_with_an_email_and_no_username(client, db):
+    client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(
+        reverse("admin:consultation_user_add"),
+        {
+            "email": "nouvelle.agente@pas-de-calais.gouv.fr",
+            "display_name": "Nouvelle agente",
+            "password1": "une-phrase-de-passe-solide",
+            "password2": "une-phrase-de-passe-solide",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="nouvelle.agente@pas-de-calais.gouv.fr")
+    assert user.check_password("une-phrase-de-passe-solide")
