@@ -91,6 +91,9 @@ _DESCRIPTIONS = {
 }
 
 
+PAGE_404 = "Numéro de page au-delà de la dernière page."
+
+
 def error_responses(*codes: int, **descriptions: str) -> dict:
     """Document error responses in extend_schema; a code may get its own French description
     with e.g. e403="Seule l'équipe organisatrice…"."""

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
 from consultation.api import serializers as s
-from consultation.api.errors import error_responses
+from consultation.api.errors import PAGE_404, error_responses
 from consultation.api.filters import CommuneFilter, ThemeFilter
 from consultation.api.visibility import listed_campaigns, readable_campaign_q, readable_campaigns
 from consultation.models import Area, Commune, Phase, Theme
@@ -15,7 +15,7 @@ from consultation.models import Area, Commune, Phase, Theme
         summary="Lister les campagnes",
         description="Campagnes publiques (publiées, clôturées ou archivées), plus les campagnes "
         "où vous avez un rôle. Chacune avec ses phases, ses thèmes et sa phase en cours.",
-        responses={200: s.CampaignSerializer(many=True), **error_responses(404)},
+        responses={200: s.CampaignSerializer(many=True), **error_responses(404, e404=PAGE_404)},
     ),
     retrieve=extend_schema(
         summary="Lire une campagne",
@@ -46,7 +46,7 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(
         summary="Lister les thèmes",
         description="Thèmes des campagnes visibles ; filtrer par « campaign ».",
-        responses={200: s.ThemeSerializer(many=True), **error_responses(400, 404)},
+        responses={200: s.ThemeSerializer(many=True), **error_responses(400, 404, e404=PAGE_404)},
     ),
 )
 class ThemeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -66,7 +66,7 @@ class ThemeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     list=extend_schema(
         summary="Lister les territoires",
         description="Bassins versants, intercommunalités et arrondissements.",
-        responses={200: s.AreaSerializer(many=True), **error_responses(404)},
+        responses={200: s.AreaSerializer(many=True), **error_responses(404, e404=PAGE_404)},
     ),
 )
 class AreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -79,7 +79,7 @@ class AreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     list=extend_schema(
         summary="Lister les communes",
         description="Communes, avec leur territoire ; filtrer par « area » (identifiant).",
-        responses={200: s.CommuneSerializer(many=True), **error_responses(400, 404)},
+        responses={200: s.CommuneSerializer(many=True), **error_responses(400, 404, e404=PAGE_404)},
     ),
 )
 class CommuneViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -9,7 +9,7 @@ from consultation.actions.contributions import submit_contribution
 from consultation.actions.follows import follow, unfollow
 from consultation.actions.supports import add_support, remove_support
 from consultation.api import serializers as s
-from consultation.api.errors import error_responses
+from consultation.api.errors import PAGE_404, error_responses
 from consultation.api.filters import ContributionFilter
 from consultation.api.pagination import StandardPagination
 from consultation.api.permissions import LoggedInToWrite
@@ -64,7 +64,10 @@ def _resolve_parent(parent_id: int | None) -> Comment | None:
         summary="Lister les contributions",
         description="Contributions publiées des campagnes visibles (plus les vôtres en attente de "
         "modération, et celles de vos campagnes si vous êtes de l'équipe), 20 par page.",
-        responses={200: s.ContributionSerializer(many=True), **error_responses(400, 404)},
+        responses={
+            200: s.ContributionSerializer(many=True),
+            **error_responses(400, 404, e404=PAGE_404),
+        },
     ),
     retrieve=extend_schema(
         summary="Lire une contribution",

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from consultation.actions.statements import cast_vote, propose_statement
 from consultation.api import serializers as s
-from consultation.api.errors import error_responses
+from consultation.api.errors import PAGE_404, error_responses
 from consultation.api.filters import StatementFilter
 from consultation.api.permissions import LoggedInToWrite
 from consultation.api.views._base import parse_input
@@ -27,7 +27,10 @@ def _my_vote(user):
         summary="Lister les affirmations",
         description="Affirmations publiées (plus vos propositions en attente), avec les nombres "
         "de votes et votre propre vote. Filtrer par « campaign ».",
-        responses={200: s.StatementSerializer(many=True), **error_responses(400, 404)},
+        responses={
+            200: s.StatementSerializer(many=True),
+            **error_responses(400, 404, e404=PAGE_404),
+        },
     ),
     retrieve=extend_schema(
         summary="Lire une affirmation",

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from consultation.actions.workshops import cancel_registration, register
 from consultation.api import serializers as s
-from consultation.api.errors import error_responses
+from consultation.api.errors import PAGE_404, error_responses
 from consultation.api.filters import WorkshopFilter
 from consultation.api.permissions import LoggedIn
 from consultation.api.visibility import readable_campaign_q
@@ -30,7 +30,10 @@ def _holds_registration(user, workshop: Workshop) -> bool:
         summary="Lister les ateliers",
         description="Ateliers des campagnes visibles, avec les places confirmées, la liste "
         "d'attente, les places restantes et votre inscription. Filtrer par « campaign ».",
-        responses={200: s.WorkshopSerializer(many=True), **error_responses(400, 404)},
+        responses={
+            200: s.WorkshopSerializer(many=True),
+            **error_responses(400, 404, e404=PAGE_404),
+        },
     ),
     retrieve=extend_schema(
         summary="Lire un atelier",
