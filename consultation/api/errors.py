@@ -18,6 +18,10 @@ from consultation.errors import ActionRefused, PermissionRefused
 PARSE_ERROR = "Le corps de la requête n'est pas un JSON valide."
 NOT_FOUND = "Introuvable : cet objet n'existe pas ou n'est pas visible."
 LOGIN_NEEDED = "Connectez-vous pour continuer."
+CSRF_FAILED = (
+    "Vérification CSRF échouée : envoyez l'en-tête X-CSRFToken avec la session, "
+    "ou utilisez un jeton d'API."
+)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -65,6 +69,9 @@ def exception_handler(exc, context):
         return Response(_body(" ".join(exc.messages), "invalid"), status=400)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         return _login_response(exc.detail if isinstance(exc.detail, str) else LOGIN_NEEDED)
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # DRF's CSRF message is in English (it carries Django's untranslated reason).
+        return Response(_body(CSRF_FAILED, "csrf_failed"), status=403)
     if isinstance(exc, exceptions.ParseError):
         return Response(_body(PARSE_ERROR, "parse_error"), status=400)
     if isinstance(exc, Http404 | exceptions.NotFound):

@@ -1,6 +1,9 @@
+from django.conf import settings
+from django.utils.crypto import get_random_string
+from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from consultation.models import Contribution
+from consultation.models import Contribution, Support
 
 
 def test_an_unsupported_media_type_is_a_french_415(api_as, campaign, resident):
@@ -46,3 +49,26 @@ def test_people_with_an_account_are_throttled_too(api_as, campaign, resident, mo
     statuses = [client.get("/api/v1/campaigns/").status_code for _ in range(3)]
 
     assert statuses == [200, 200, 429]
+
+
+def test_a_session_write_without_csrf_token_is_a_french_403(campaign, proposal, resident):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(resident)
+
+    response = client.post(f"/api/v1/contributions/{proposal.pk}/support/")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "csrf_failed"
+    assert response.json()["detail"].startswith("Vérification CSRF échouée")
+    assert not Support.objects.exists()
+
+
+def test_a_session_write_with_its_csrf_token_goes_through(campaign, proposal, resident):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(resident)
+    token = get_random_string(32)  # what the site's pages put in the csrftoken cookie
+    client.cookies[settings.CSRF_COOKIE_NAME] = token
+
+    response = client.post(f"/api/v1/contributions/{proposal.pk}/support/", HTTP_X_CSRFTOKEN=token)
+
+    assert response.status_code == 201
