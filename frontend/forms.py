@@ -5,6 +5,8 @@ again and decide whether it may be done."""
 from itertools import groupby
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
@@ -17,6 +19,14 @@ from consultation.models.contributions import (
     Provenance,
 )
 from consultation.models.statements import STATEMENT_MAX_LENGTH
+
+
+def _limits(message: str, maximum: int) -> str:
+    return gettext(message) % {"max": maximum}
+
+
+# A help text with its limit filled in, translated when the form is shown (not at import).
+limits = lazy(_limits, str)
 
 
 def campaign_communes(campaign: Campaign):
@@ -64,15 +74,17 @@ class ContributionForm(DsfrBaseForm):
         label=_("Titre"),
         min_length=5,
         max_length=TITLE_MAX_LENGTH,
-        help_text=_("Entre 5 et %(max)s caractères.") % {"max": TITLE_MAX_LENGTH},
+        help_text=limits(gettext_noop("Entre 5 et %(max)s caractères."), TITLE_MAX_LENGTH),
     )
     body = forms.CharField(
         label=_("Texte"),
         min_length=15,
         max_length=BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_("Entre 15 et %(max)s caractères. Texte simple, sans mise en forme.")
-        % {"max": BODY_MAX_LENGTH},
+        help_text=limits(
+            gettext_noop("Entre 15 et %(max)s caractères. Texte simple, sans mise en forme."),
+            BODY_MAX_LENGTH,
+        ),
     )
     theme = forms.ModelChoiceField(
         label=_("Thème"),
@@ -98,7 +110,7 @@ class CommentForm(DsfrBaseForm):
         min_length=2,
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Entre 2 et %(max)s caractères.") % {"max": COMMENT_MAX_LENGTH},
+        help_text=limits(gettext_noop("Entre 2 et %(max)s caractères."), COMMENT_MAX_LENGTH),
     )
     alignment = forms.TypedChoiceField(
         label=_("Votre position"),
@@ -120,7 +132,7 @@ class AnswerForm(DsfrBaseForm):
         min_length=10,
         max_length=BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Entre 10 et %(max)s caractères.") % {"max": BODY_MAX_LENGTH},
+        help_text=limits(gettext_noop("Entre 10 et %(max)s caractères."), BODY_MAX_LENGTH),
     )
 
 
@@ -130,11 +142,13 @@ class StatementForm(DsfrBaseForm):
         min_length=10,
         max_length=STATEMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_(
-            "Une phrase courte, sur laquelle chacun peut être d'accord ou non (entre 10 et "
-            "%(max)s caractères). Elle sera publiée après modération."
-        )
-        % {"max": STATEMENT_MAX_LENGTH},
+        help_text=limits(
+            gettext_noop(
+                "Une phrase courte, sur laquelle chacun peut être d'accord ou non (entre 10 et "
+                "%(max)s caractères). Elle sera publiée après modération."
+            ),
+            STATEMENT_MAX_LENGTH,
+        ),
     )
 
 

@@ -184,3 +184,12 @@ def test_when_the_phase_is_closed_no_one_is_offered_to_support_or_comment(
         assert "Soutenir cette proposition" not in page
         assert "Les commentaires sont fermés pour cette contribution." in page
         assert "Répondre à" not in page
+
+
+def test_a_display_name_with_html_is_shown_as_text(client, campaign):
+    author = factories.UserFactory(display_name='<img src=x onerror="alert(1)">')
+    contribution = factories.ContributionFactory(campaign=campaign, author=author)
+    factories.CommentFactory(contribution=contribution, author=author)
+    page = client.get(page_url(contribution)).content.decode()
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
