@@ -1,6 +1,21 @@
 from rest_framework import serializers
 
+from consultation.api.visibility import listed_campaigns
 from consultation.errors import ActionRefused
+
+
+class UnlistedNeedTheirName:
+    """A list without ?campaign= covers listed campaigns only: an unlisted campaign is reached by
+    its link, so its content must not show up in a list of everything."""
+
+    campaign_path = "campaign"
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list" and not self.request.query_params.get("campaign"):
+            listed = listed_campaigns(self.request.user).values("pk")
+            queryset = queryset.filter(**{f"{self.campaign_path}__in": listed})
+        return queryset
 
 
 def _first_message(errors) -> tuple[str, str]:

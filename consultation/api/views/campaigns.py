@@ -6,6 +6,7 @@ from rest_framework import mixins, viewsets
 from consultation.api import serializers as s
 from consultation.api.errors import PAGE_404, error_responses
 from consultation.api.filters import CommuneFilter, ThemeFilter
+from consultation.api.views._base import UnlistedNeedTheirName
 from consultation.api.visibility import listed_campaigns, readable_campaign_q, readable_campaigns
 from consultation.models import Area, Commune, Phase, Theme
 
@@ -49,7 +50,7 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: s.ThemeSerializer(many=True), **error_responses(400, 404, e404=PAGE_404)},
     ),
 )
-class ThemeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ThemeViewSet(UnlistedNeedTheirName, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.ThemeSerializer
     filterset_class = ThemeFilter
     queryset = Theme.objects.none()

@@ -13,7 +13,7 @@ from consultation.api.errors import PAGE_404, error_responses
 from consultation.api.filters import ContributionFilter
 from consultation.api.pagination import StandardPagination
 from consultation.api.permissions import LoggedInToWrite
-from consultation.api.views._base import parse_input
+from consultation.api.views._base import UnlistedNeedTheirName, parse_input
 from consultation.api.visibility import readable_campaigns, visible_content_q
 from consultation.errors import ActionRefused
 from consultation.models import Comment, Commune, Contribution, Support, Theme
@@ -91,6 +91,7 @@ def _resolve_parent(parent_id: int | None) -> Comment | None:
     ),
 )
 class ContributionViewSet(
+    UnlistedNeedTheirName,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,

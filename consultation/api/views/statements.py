@@ -9,7 +9,7 @@ from consultation.api import serializers as s
 from consultation.api.errors import PAGE_404, error_responses
 from consultation.api.filters import StatementFilter
 from consultation.api.permissions import LoggedInToWrite
-from consultation.api.views._base import parse_input
+from consultation.api.views._base import UnlistedNeedTheirName, parse_input
 from consultation.api.visibility import readable_campaigns, visible_content_q
 from consultation.errors import ActionRefused
 from consultation.models import Statement, StatementVote
@@ -47,7 +47,9 @@ def _my_vote(user):
         },
     ),
 )
-class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class StatementViewSet(
+    UnlistedNeedTheirName, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = s.StatementSerializer
     filterset_class = StatementFilter
     permission_classes = [LoggedInToWrite]

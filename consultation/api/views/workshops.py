@@ -9,6 +9,7 @@ from consultation.api import serializers as s
 from consultation.api.errors import PAGE_404, error_responses
 from consultation.api.filters import WorkshopFilter
 from consultation.api.permissions import LoggedIn
+from consultation.api.views._base import UnlistedNeedTheirName
 from consultation.api.visibility import readable_campaign_q
 from consultation.models import Registration, Workshop
 
@@ -40,7 +41,7 @@ def _holds_registration(user, workshop: Workshop) -> bool:
         responses={200: s.WorkshopSerializer, **error_responses(404)},
     ),
 )
-class WorkshopViewSet(viewsets.ReadOnlyModelViewSet):
+class WorkshopViewSet(UnlistedNeedTheirName, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.WorkshopSerializer
     filterset_class = WorkshopFilter
     queryset = Workshop.objects.none()

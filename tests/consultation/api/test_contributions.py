@@ -398,3 +398,14 @@ def test_answers_cannot_be_written_through_contribution_fields(api_as, campaign,
     assert response.status_code == 201
     assert response.json()["answer"] is None
     assert not OfficialAnswer.objects.exists()
+
+
+def test_an_unlisted_campaign_shows_only_when_named(api, campaign, proposal):
+    Campaign.objects.filter(pk=campaign.pk).update(visibility=Campaign.Visibility.UNLISTED)
+
+    assert api.get(URL).json()["count"] == 0
+    assert _titles(api.get(URL, {"campaign": campaign.slug})) == [proposal.title]
+    assert api.get(f"{URL}{proposal.pk}/").status_code == 200
+    assert api.get("/api/v1/statements/").json()["count"] == 0
+    assert api.get("/api/v1/workshops/").json()["count"] == 0
+    assert api.get("/api/v1/themes/").json()["count"] == 0
