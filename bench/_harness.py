@@ -1,0 +1,106 @@
+"""What both benchmarks share: the production stack (DEBUG off, PostgreSQL, Redis) started by
+tests/services.py, Django set up in this process on it, an HTTP server as a child process, and
+small statistics helpers. Figures are printed, never asserted on time."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from tests.services import _wait_for_port, free_port, running_services
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def production_env(postgres_url: str, redis_url: str) -> dict[str, str]:
+    """Production settings, less TLS (plain HTTP on the loopback) and with the API throttles
+    raised so the benchmark measures the vote path, not the rate limiter's refusals (the
+    throttle still runs: its counters are read and written in Redis on every request)."""
+    return {
+        "DEBUG": "false",
+        "SECRET_KEY": "banc-d-essai-" + "9fQ2xL7mWc" * 6,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "DATABASE_URL": postgres_url,
+        "REDIS_URL": redis_url,
+        "CONN_MAX_AGE": "60",
+        "THROTTLE_USER": "1000000/min",
+        "THROTTLE_ANON": "1000000/min",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@contextlib.contextmanager
+def production_stack(*, durable: bool = True):
+    """PostgreSQL and Redis started for the run, Django set up here on them, schema migrated.
+    Yields (postgres, redis, env) and stops the servers whatever happens."""
+    with running_services(durable=durable) as (postgres, redis):
+        env = production_env(postgres.url, redis.url)
+        os.environ.update(env)
+        os.environ["DJANGO_SETTINGS_MODULE"] = "consultation.settings"
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        yield postgres, redis, {**os.environ, **env}
+
+
+SERVERS = {
+    "daphne": lambda port: [
+        str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "-v", "0",
+        "consultation.asgi:application",
+    ],
+    "uvicorn": lambda port: [
+        str(BIN / "uvicorn"), "consultation.asgi:application", "--host", "127.0.0.1",
+        "--port", str(port), "--no-access-log", "--log-level", "warning",
+    ],
+    "uvicorn-2-workers": lambda port: [
+        str(BIN / "uvicorn"), "consultation.asgi:application", "--host", "127.0.0.1",
+        "--port", str(port), "--no-access-log", "--log-level", "warning", "--workers", "2",
+    ],
+}  # fmt: skip
+
+
+@contextlib.contextmanager
+def app_server(kind: str, env: dict[str, str]):
+    """Start one HTTP server on a free port; yields its base URL, stops it afterwards."""
+    port = free_port()
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in the finally below)
+        prefix=f"bench-{kind}-", suffix=".log", delete=False
+    )
+    process = subprocess.Popen(
+        SERVERS[kind](port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        _wait_for_port(port, process, kind)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        errors = Path(log.name).read_text(errors="replace")
+        if "Traceback" in errors:
+            print(f"   (journal du serveur avec erreurs : {log.name})")
+        else:
+            os.unlink(log.name)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=1000, method="inclusive")[int(fraction * 1000) - 1]
