@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
-from consultation.api.visibility import listed_campaigns
+from consultation.api.visibility import listed_campaigns, readable_campaigns
 from consultation.errors import ActionRefused
+from consultation.models import Campaign
 
 
 class UnlistedNeedTheirName:
@@ -36,3 +37,13 @@ def parse_input(serializer_class: type[serializers.Serializer], data, **context)
     if field is None:  # non_field_errors: the body is not an object
         raise ActionRefused(message, code=code)
     raise ActionRefused(f"{field.label} : {message}", code=code, field=name)
+
+
+def resolve_campaign(user, slug: str) -> Campaign:
+    """The campaign named in a request body; a draft is as unknown as a typo (no leak)."""
+    campaign = readable_campaigns(user).filter(slug=slug).first()
+    if campaign is None:
+        raise ActionRefused(
+            f"Campagne : « {slug} » est inconnue.", code="unknown", field="campaign"
+        )
+    return campaign

@@ -13,19 +13,15 @@ from consultation.api.errors import PAGE_404, error_responses
 from consultation.api.filters import ContributionFilter
 from consultation.api.pagination import StandardPagination
 from consultation.api.permissions import LoggedInToWrite
-from consultation.api.views._base import UnlistedNeedTheirName, parse_input
-from consultation.api.visibility import readable_campaigns, visible_content_q
+from consultation.api.views._base import UnlistedNeedTheirName, parse_input, resolve_campaign
+from consultation.api.visibility import visible_content_q
 from consultation.errors import ActionRefused
 from consultation.models import Comment, Commune, Contribution, Support, Theme
 
 
 def _resolve_targets(user, data: dict) -> dict:
     """Turn the slugs and INSEE code of a new contribution into rows of the right campaign."""
-    campaign = readable_campaigns(user).filter(slug=data["campaign"]).first()
-    if campaign is None:
-        raise ActionRefused(
-            f"Campagne : « {data['campaign']} » est inconnue.", code="unknown", field="campaign"
-        )
+    campaign = resolve_campaign(user, data["campaign"])
     theme = commune = None
     if data.get("theme"):
         theme = Theme.objects.filter(campaign=campaign, slug=data["theme"]).first()

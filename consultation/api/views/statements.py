@@ -9,9 +9,8 @@ from consultation.api import serializers as s
 from consultation.api.errors import PAGE_404, error_responses
 from consultation.api.filters import StatementFilter
 from consultation.api.permissions import LoggedInToWrite
-from consultation.api.views._base import UnlistedNeedTheirName, parse_input
-from consultation.api.visibility import readable_campaigns, visible_content_q
-from consultation.errors import ActionRefused
+from consultation.api.views._base import UnlistedNeedTheirName, parse_input, resolve_campaign
+from consultation.api.visibility import visible_content_q
 from consultation.models import Statement, StatementVote
 
 
@@ -67,13 +66,7 @@ class StatementViewSet(
 
     def create(self, request):
         data = parse_input(s.StatementInputSerializer, request.data)
-        campaign = readable_campaigns(request.user).filter(slug=data["campaign"]).first()
-        if campaign is None:
-            raise ActionRefused(
-                f"Campagne : « {data['campaign']} » est inconnue.",
-                code="unknown",
-                field="campaign",
-            )
+        campaign = resolve_campaign(request.user, data["campaign"])
         statement = propose_statement(request.user, campaign, data["text"])
         rendered = self.get_serializer(self.get_queryset().get(pk=statement.pk))
         return Response(rendered.data, status=status.HTTP_201_CREATED)
