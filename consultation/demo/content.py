@@ -18,7 +18,7 @@ CAMPAIGN_SUMMARY = (
 )
 CAMPAIGN_CONTEXT = """<h2>Pourquoi cette concertation ?</h2>
 <p>Entre novembre 2023 et janvier 2024, le Pas-de-Calais a connu des inondations d'une ampleur
-exceptionnelle. L'Aa, la Canche, la Liane, la Hem, la Lys et de nombreux cours d'eau sont sortis
+exceptionnelle. L'Aa, la Liane, la Canche, la Hem et de nombreux autres cours d'eau sont sortis
 de leur lit à plusieurs reprises ; des centaines de communes ont été reconnues en état de
 catastrophe naturelle, des milliers de logements, d'exploitations agricoles et d'entreprises ont
 été touchés.</p>

@@ -43,6 +43,7 @@ from consultation.models import (
     Workshop,
 )
 from consultation.models.contributions import Provenance
+from consultation.text import clean_html
 
 # Public on purpose: printed by seed_demo so that anyone trying the demo can log in.
 DEMO_PASSWORD = "Inventons-demain-62"  # noqa: S105
@@ -320,7 +321,7 @@ class DemoBuilder:
                 "organisation": organisation,
                 "title": content.CAMPAIGN_TITLE,
                 "summary": content.CAMPAIGN_SUMMARY,
-                "context": content.CAMPAIGN_CONTEXT,
+                "context": clean_html(content.CAMPAIGN_CONTEXT),
                 "status": Campaign.Status.PUBLISHED,
                 "moderation_mode": Campaign.ModerationMode.POST,
                 "starts_at": self.now - timedelta(days=50),

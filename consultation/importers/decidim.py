@@ -31,6 +31,10 @@ Rules, decided on the export of the Métropole Européenne de Lille's "Grand dé
   `root_commentable_url` against the proposal's `url` (ids alone collide across platforms: 19
   of those Nancy comments carry an id that also exists in the MEL proposals).
 * Everything is read and checked before anything is written, and written in one transaction.
+* Rows are written here rather than through `submit_contribution` / `post_comment`: those
+  actions apply the rules of live participation (open phase, rate limits, the author's own
+  account, "now" as the date), none of which fits records of a debate that ended elsewhere.
+  This module is the one place that writes imported records, staff-run and all-or-nothing.
 """
 
 import html

@@ -21,8 +21,10 @@ class Command(BaseCommand):
         "Crée la démonstration du Pas-de-Calais : campagne « Concertation résilience : "
         "inventons le territoire de demain » (phases, bassins versants, communes, thèmes, "
         "ateliers, contributions, commentaires, soutiens, affirmations et votes, réponses "
-        "officielles) et un compte par rôle. Sans effet si la démonstration existe déjà : "
-        "relancer la commande ne crée aucun doublon."
+        "officielles) et un compte par rôle. Les dates sont calculées à partir du jour du "
+        "premier lancement, pour que la campagne soit en phase de contributions. Sans effet si "
+        "la démonstration existe déjà : relancer la commande ne crée aucun doublon et ne modifie "
+        "rien. Pour repartir de dates fraîches, videz la base (manage.py flush) et relancez."
     )
 
     def handle(self, *args, **options):
