@@ -38,7 +38,6 @@ Rules, decided on the export of the Métropole Européenne de Lille's "Grand dé
 """
 
 import html
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
@@ -127,8 +126,7 @@ def html_to_text(value: str) -> str:
         extractor.close()
         text = "".join(extractor.parts)
     text = text.replace("\xa0", " ").replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    text = re.sub(r"\n[ \t]+(?!\S)", "\n", text)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
     return clean_plain_text(text)
 
 

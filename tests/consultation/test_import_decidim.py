@@ -1,5 +1,6 @@
 """The Decidim import, on the real export of the MEL "Grand débat" (2019) and on broken copies."""
 
+import csv
 import shutil
 from datetime import UTC, datetime
 from io import StringIO
@@ -51,6 +52,11 @@ def test_it_imports_every_proposal_with_its_date_theme_and_reference(imported):
     assert proposals.get(external_ref="decidim:proposal:457").theme is None
 
 
+def decidim_rows(filename):
+    with open(DATA / filename, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter=";"))
+
+
 def test_every_support_count_equals_the_decidim_votes_column(imported):
     campaign, _ = imported
     listed = dict(
@@ -58,6 +64,11 @@ def test_every_support_count_equals_the_decidim_votes_column(imported):
         .with_counts()
         .values_list("external_ref", "supports_count")
     )
+    expected = {
+        f"decidim:proposal:{row['id']}": int(row["votes"])
+        for row in decidim_rows("propositions-libres.csv")
+    }
+    assert listed == expected
     assert listed["decidim:proposal:457"] == 2
     assert listed["decidim:proposal:418"] == 2
     assert sum(listed.values()) == 498
@@ -101,12 +112,38 @@ def test_it_imports_every_debate_comment_with_alignment_and_threading(imported):
     assert comments.filter(alignment=Comment.Alignment.AGAINST).count() == 26
 
 
+def test_every_reply_hangs_under_the_comment_decidim_names_as_its_parent(imported):
+    campaign, _ = imported
+    imported_parents = dict(
+        Comment.objects.filter(contribution__campaign=campaign).values_list(
+            "external_ref", "parent__external_ref"
+        )
+    )
+    expected = {
+        f"decidim:comment:{row['id']}": (
+            f"decidim:comment:{row['commentable_id']}"
+            if row["commentable_type"] == "Decidim::Comments::Comment"
+            else None
+        )
+        for row in decidim_rows("commentaires_debats.csv")
+    }
+    assert imported_parents == expected
+
+
+def test_plain_text_with_angle_brackets_is_kept_as_written(imported):
+    campaign, _ = imported
+    body = Contribution.objects.get(campaign=campaign, external_ref="decidim:proposal:491").body
+    assert "doublement des lignes Béthune <> Lille, Orchies <> Villeneuve" in body
+
+
 def test_each_debate_shows_as_many_comments_as_decidim_counted(imported):
     campaign, _ = imported
     debates = Contribution.objects.filter(campaign=campaign, kind=Contribution.Kind.DEBATE)
     counted = dict(debates.with_counts().values_list("external_ref", "comments_count"))
     assert counted["decidim:debate:30"] == 75
-    assert counted["decidim:debate:14"] == 63
+    assert counted == {
+        f"decidim:debate:{row['id']}": int(row["comments"]) for row in decidim_rows("debats.csv")
+    }
 
 
 def test_it_reports_comments_about_another_platforms_proposals(imported):
@@ -245,3 +282,4 @@ def test_html_becomes_plain_text_with_paragraphs():
     assert html_to_text("<p>Un</p><p>Deux &amp; trois<br>quatre</p><script>x</script>") == (
         "Un\n\nDeux & trois\nquatre"
     )
+    assert html_to_text("Liste :\n  - un   \n  - deux") == "Liste :\n  - un\n  - deux"
