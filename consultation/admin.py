@@ -44,6 +44,7 @@ from consultation.models import (
     Workshop,
 )
 from consultation.models.contributions import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, Provenance
+from consultation.models.statements import STATEMENT_MAX_LENGTH
 from consultation.text import clean_html
 
 ALL_ROLES = [
@@ -151,6 +152,14 @@ class CampaignScopedAdmin(admin.ModelAdmin):
     def history_view(self, request, object_id, extra_context=None):
         self._visible_or_404(request, object_id)
         return super().history_view(request, object_id, extra_context)
+
+    def delete_queryset(self, request, queryset):
+        # Bulk deletion: only rows of campaigns the person organises, whatever was ticked.
+        if not request.user.is_superuser:
+            field = f"{self.campaign_path}__in" if self.campaign_path else "pk__in"
+            managed = _campaign_ids(request.user, CampaignRole.Role.ORGANISER)
+            queryset = queryset.filter(**{field: managed})
+        super().delete_queryset(request, queryset)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         """Choices offered to staff are limited to the campaigns they organise."""
@@ -370,6 +379,14 @@ class WorkshopAdmin(CampaignScopedAdmin):
 # --- Contributions ----------------------------------------------------------------------
 
 
+def _check_same_campaign(form, data) -> None:
+    campaign = data.get("campaign")
+    for name, label in [("theme", "Ce thème"), ("workshop", "Cet atelier")]:
+        value = data.get(name)
+        if campaign and value and value.campaign_id != campaign.pk:
+            form.add_error(name, f"{label} n'appartient pas à cette campagne.")
+
+
 class ContributionForm(forms.ModelForm):
     class Meta:
         model = Contribution
@@ -408,11 +425,14 @@ class ContributionForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        campaign = data.get("campaign")
-        for name, label in [("theme", "Ce thème"), ("workshop", "Cet atelier")]:
-            value = data.get(name)
-            if campaign and value and value.campaign_id != campaign.pk:
-                self.add_error(name, f"{label} n'appartient pas à cette campagne.")
+        _check_same_campaign(self, data)
+        campaign, commune = data.get("campaign"), data.get("commune")
+        if campaign and commune:
+            area_ids = {area.pk for area in campaign.areas.all()}
+            if area_ids and commune.area_id not in area_ids:
+                self.add_error(
+                    "commune", "Cette commune ne fait pas partie du territoire de la campagne."
+                )
         if self.instance.pk is None and data.get("provenance") == Provenance.ONLINE:
             self.add_error(
                 "provenance",
@@ -498,8 +518,30 @@ class CommentAdmin(CampaignScopedAdmin):
         return obj.signature
 
 
+class StatementForm(forms.ModelForm):
+    class Meta:
+        model = Statement
+        fields = ["campaign", "text", "theme", "visibility"]
+
+    def clean_text(self):
+        return _as_validation_error(
+            require_text,
+            self.cleaned_data.get("text"),
+            field="text",
+            label="Affirmation",
+            min_length=10,
+            max_length=STATEMENT_MAX_LENGTH,
+        )
+
+    def clean(self):
+        data = super().clean()
+        _check_same_campaign(self, data)
+        return data
+
+
 @admin.register(Statement)
 class StatementAdmin(CampaignScopedAdmin):
+    form = StatementForm
     list_display = ["text", "campaign", "theme", "visibility", "agree", "disagree", "passes"]
     list_filter = ["campaign", "visibility", "theme"]
     search_fields = ["text"]

@@ -318,3 +318,68 @@ def test_a_superuser_creates_an_account_with_an_email_and_no_username(client, db
     assert response.status_code == 302
     user = User.objects.get(email="nouvelle.agente@pas-de-calais.gouv.fr")
     assert user.check_password("une-phrase-de-passe-solide")
+
+
+def test_bulk_deletion_spares_a_campaign_the_person_only_moderates(
+    client, organiser, campaign, proposal, other_campaign, foreign_proposal
+):
+    CampaignRole.objects.create(
+        campaign=other_campaign, user=organiser, role=CampaignRole.Role.MODERATOR
+    )
+    client = as_staff(client, organiser)
+    listing = client.get(reverse("admin:consultation_contribution_changelist"))
+    assert "Une idée pour la Sambre" in listing.content.decode()  # readable as moderator
+    client.post(
+        reverse("admin:consultation_contribution_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [proposal.pk, foreign_proposal.pk],
+            "post": "yes",
+        },
+    )
+    assert Contribution.objects.filter(pk=foreign_proposal.pk).exists()
+
+
+def test_a_theme_of_another_campaign_is_refused_for_a_statement(
+    client, organiser, campaign, statement, other_campaign
+):
+    foreign_theme = factories.ThemeFactory(campaign=other_campaign, name="Thème de la Sambre")
+    response = as_staff(client, organiser).post(
+        change_url(statement),
+        {
+            "campaign": campaign.pk,
+            "text": statement.text,
+            "theme": foreign_theme.pk,
+            "visibility": "published",
+        },
+    )
+    assert response.status_code == 200
+    assert "theme" in response.context["adminform"].form.errors
+    statement.refresh_from_db()
+    assert statement.theme is None
+
+
+def test_a_commune_outside_the_campaign_territory_is_refused(
+    client, organiser, campaign, area, proposal
+):
+    campaign.areas.add(area)
+    elsewhere = factories.CommuneFactory(
+        insee_code="62041",
+        name="Arras",
+        area=factories.AreaFactory(slug="arrondissement-arras", name="Arrondissement d'Arras"),
+    )
+    response = as_staff(client, organiser).post(
+        change_url(proposal),
+        {
+            "campaign": campaign.pk,
+            "kind": proposal.kind,
+            "title": proposal.title,
+            "body": proposal.body,
+            "commune": elsewhere.pk,
+            "provenance": proposal.provenance,
+            "author_label": "",
+            "visibility": "published",
+        },
+    )
+    assert response.status_code == 200
+    assert "commune" in response.context["adminform"].form.errors
