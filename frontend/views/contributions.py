@@ -13,9 +13,10 @@ from consultation.actions.comments import MAX_DEPTH, post_comment
 from consultation.actions.contributions import submit_contribution
 from consultation.actions.follows import follow, unfollow
 from consultation.actions.supports import add_support, remove_support
-from consultation.errors import ActionRefused
+from consultation.errors import ActionRefused, PermissionRefused
 from consultation.models import Comment, Follow, Support
 from consultation.models.contributions import Visibility
+from consultation.rules import check_permission
 from frontend.forms import AnswerForm, CommentForm, ContributionForm
 from frontend.views._common import (
     breadcrumb,
@@ -92,6 +93,15 @@ def _render_contribution(
     return render(request, "frontend/contribution.html", context, status=status)
 
 
+def _refusal_reason(user, campaign) -> str | None:
+    """Why the person may not contribute now (phase, campaign closed), said before they type."""
+    try:
+        check_permission(user, "contribute", campaign)
+    except PermissionRefused as refusal:
+        return refusal.message
+    return None
+
+
 @require_GET
 def contribution(request, slug: str, pk: int):
     campaign = get_campaign(request, slug)
@@ -126,6 +136,7 @@ def submit(request, slug: str):
     context = {
         "campaign": campaign,
         "form": form,
+        "closed_reason": None if form.is_bound else _refusal_reason(request.user, campaign),
         "breadcrumb_data": breadcrumb(_("Contribuer"), campaign=campaign),
     }
     return render(request, "frontend/submit.html", context, status=status)

@@ -185,3 +185,11 @@ def test_contribution_listing_is_only_of_this_campaign(client, campaign):
     assert elsewhere.campaign != campaign
     assert titles(client.get(campaign_url(campaign))) == []
     assert Contribution.objects.count() == 1
+
+
+def test_a_closed_campaign_says_it_is_over_and_offers_no_contribution(client, campaign):
+    campaign.status = Campaign.Status.CLOSED
+    campaign.save()
+    page = client.get(campaign_url(campaign)).content.decode()
+    assert "Cette concertation est terminée" in page
+    assert reverse("frontend:submit", kwargs={"slug": campaign.slug}) not in page

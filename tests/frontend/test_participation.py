@@ -520,3 +520,29 @@ def test_the_statements_page_query_count_does_not_grow(
     with django_assert_num_queries(7):
         response = client.get(statements_url(campaign))
     assert len(response.context["statements"]) == 30
+
+
+def test_the_form_says_why_one_cannot_contribute_before_typing(logged_in, campaign):
+    close_phase(campaign)
+    page = logged_in.get(submit_url(campaign)).content.decode()
+    assert "La phase en cours ne permet pas de déposer de contribution." in page
+    assert 'name="title"' not in page
+
+
+def test_too_many_contributions_in_a_row_are_refused_and_the_text_kept(
+    logged_in, campaign, settings
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "contribution": "1/h"}
+    logged_in.post(submit_url(campaign), proposal_data())
+    response = logged_in.post(submit_url(campaign), proposal_data(title="Une seconde idée"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Trop de demandes en peu de temps" in page
+    assert 'value="Une seconde idée"' in page
+    assert Contribution.objects.count() == 1
+
+
+def test_anonymous_followers_are_sent_to_log_in(client, proposal):
+    response = client.post(contribution_url(proposal, "follow"))
+    assert response["Location"] == f"{LOGIN}?next={contribution_url(proposal)}"
+    assert not Follow.objects.exists()
