@@ -112,7 +112,7 @@ def submit(request, slug: str):
     campaign = get_campaign(request, slug)
     if (response := login_required_redirect(request, request.path)) is not None:
         return response
-    form = ContributionForm(request.POST or None, campaign=campaign)
+    form = ContributionForm(request.POST if request.method == "POST" else None, campaign=campaign)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -225,7 +225,7 @@ def reply(request, slug: str, pk: int, comment_pk: int):
     )
     if (response := login_required_redirect(request, here)) is not None:
         return response
-    form = CommentForm(request.POST or None, prefix="reply")
+    form = CommentForm(request.POST if request.method == "POST" else None, prefix="reply")
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -24,7 +24,7 @@ from frontend.views._common import (
 def statements(request, slug: str):
     """GET lists the statements; POST proposes one (re-rendered with the text on refusal)."""
     campaign = get_campaign(request, slug)
-    form = StatementForm(request.POST or None, prefix="statement")
+    form = StatementForm(request.POST if request.method == "POST" else None, prefix="statement")
     status = 200
     if request.method == "POST":
         if (response := login_required_redirect(request, request.path)) is not None:

@@ -546,3 +546,10 @@ def test_anonymous_followers_are_sent_to_log_in(client, proposal):
     response = client.post(contribution_url(proposal, "follow"))
     assert response["Location"] == f"{LOGIN}?next={contribution_url(proposal)}"
     assert not Follow.objects.exists()
+
+
+def test_an_empty_post_shows_the_required_fields(logged_in, campaign):
+    response = logged_in.post(submit_url(campaign), {})
+    assert response.status_code == 400
+    assert "Ce champ est obligatoire." in response.content.decode()
+    assert not Contribution.objects.exists()
