@@ -31,6 +31,8 @@ def production_env(postgres_url: str, redis_url: str) -> dict[str, str]:
         "DATABASE_URL": postgres_url,
         "REDIS_URL": redis_url,
         "CONN_MAX_AGE": "60",
+        # As in .env.example; DATABASE_POOL_SIZE=0 in the shell measures without the pool.
+        "DATABASE_POOL_SIZE": os.environ.get("DATABASE_POOL_SIZE", "10"),
         "THROTTLE_USER": "1000000/min",
         "THROTTLE_ANON": "1000000/min",
         "LOG_LEVEL": "WARNING",
@@ -71,7 +73,8 @@ SERVERS = {
 
 @contextlib.contextmanager
 def app_server(kind: str, env: dict[str, str]):
-    """Start one HTTP server on a free port; yields its base URL, stops it afterwards."""
+    """Start one HTTP server on a free port; yields its base URL and process id, stops it
+    afterwards."""
     port = free_port()
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in the finally below)
         prefix=f"bench-{kind}-", suffix=".log", delete=False
@@ -82,7 +85,7 @@ def app_server(kind: str, env: dict[str, str]):
     )  # fmt: skip
     try:
         _wait_for_port(port, process, kind)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         try:
@@ -104,3 +107,31 @@ def percentile(values: list[float], fraction: float) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=1000, method="inclusive")[int(fraction * 1000) - 1]
+
+
+def tree_cpu_seconds(root_pid: int) -> float:
+    """CPU time (user + system) of a process, its living descendants and its reaped children:
+    a figure that does not depend on what else the machine is doing."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    cpu: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        cpu[int(entry)] = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    total, todo = 0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += cpu.get(pid, 0)
+        todo += children.get(pid, [])
+    return total / ticks
+
+
+def postmaster_pid(postgres) -> int:
+    return int((postgres.base_dir / "data" / "postmaster.pid").read_text().split()[0])

@@ -25,7 +25,13 @@ from pathlib import Path
 
 import httpx
 
-from bench._harness import app_server, percentile, production_stack
+from bench._harness import (
+    app_server,
+    percentile,
+    postmaster_pid,
+    production_stack,
+    tree_cpu_seconds,
+)
 
 CHOICES = ["agree", "disagree", "pass"]
 DUPLICATE_SHARE = 0.10
@@ -288,10 +294,21 @@ def describe(label: str, result: RunResult) -> float:
 
 
 def run_scenario(server: str, base_url: str, clients: int, attempts: list[Attempt],
-                 tokens: list[str], label: str, max_seconds: float):  # fmt: skip
+                 tokens: list[str], label: str, max_seconds: float,
+                 pids: dict[str, int]):  # fmt: skip
     reset_votes()
+    before = {name: tree_cpu_seconds(pid) for name, pid in pids.items()}
     result = asyncio.run(_load(base_url, clients, attempts, tokens, max_seconds))
+    after = {name: tree_cpu_seconds(pid) for name, pid in pids.items()}
     rate = describe(f"{server} {label} c={clients}", result)
+    per_vote = {name: (after[name] - before[name]) * 1000 / len(result.sent) for name in pids}
+    per_vote["client"] = result.client_cpu * 1000 / len(result.sent)
+    total = sum(per_vote.values())
+    print(
+        "      CPU par vote : " + ", ".join(f"{k} {v:.1f} ms" for k, v in per_vote.items())
+        + f" ; total {total:.1f} ms, soit ≈ {2000 / total:.0f} votes/s sur 2 cœurs libres",
+        flush=True,
+    )  # fmt: skip
     problems = check(base_url, tokens[0], result)
     for problem in problems:
         print(f"      ÉCART : {problem}", flush=True)
@@ -320,7 +337,7 @@ def main(argv: list[str]) -> int:
     rng = random.Random(options.seed)
     problems: list[str] = []
 
-    with production_stack() as (postgres, _redis, env):
+    with production_stack() as (postgres, redis, env):
         started = time.perf_counter()
         tokens, proposals, statements = seed(people, items)
         print(
@@ -344,7 +361,12 @@ def main(argv: list[str]) -> int:
         rates: dict[tuple[str, str, int], tuple[float, RunResult]] = {}
         for server in servers:
             print(f"\nServeur HTTP : {server}", flush=True)
-            with app_server(server, env) as base_url:
+            with app_server(server, env) as (base_url, server_pid):
+                pids = {
+                    server: server_pid,
+                    "PostgreSQL": postmaster_pid(postgres),
+                    "Redis": redis.process.pid,
+                }
                 asyncio.run(_load(base_url, 8, spread[:200], tokens, 30))  # warm-up
                 scenarios = [("réparti", spread)]
                 if server == servers[0]:
@@ -353,7 +375,7 @@ def main(argv: list[str]) -> int:
                     for clients in client_counts:
                         rate, result, found = run_scenario(
                             server, base_url, clients, attempts, tokens, label,
-                            options.max_seconds,
+                            options.max_seconds, pids,
                         )  # fmt: skip
                         rates[(server, label, clients)] = (rate, result)
                         problems += found

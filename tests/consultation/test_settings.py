@@ -27,6 +27,8 @@ print(json.dumps({
     "debug": s.DEBUG,
     "database": s.DATABASES["default"]["ENGINE"],
     "database_name": s.DATABASES["default"]["NAME"],
+    "database_pool": s.DATABASES["default"].get("OPTIONS", {}).get("pool"),
+    "connection_lifetime": s.DATABASES["default"].get("CONN_MAX_AGE"),
     "channel_layer": s.CHANNEL_LAYERS["default"]["BACKEND"],
     "channel_hosts": s.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts"),
     "cache": s.CACHES["default"]["BACKEND"],
@@ -194,3 +196,13 @@ def test_the_documented_production_configuration_passes_the_deployment_check():
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **variables)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_a_pool_size_gives_each_process_a_pool_of_postgresql_connections():
+    url = "postgres://concertation:secret@db:5432/concertation"
+    pooled = settings_with(DATABASE_URL=url, DATABASE_POOL_SIZE="10")
+    assert pooled["database_pool"] == {"min_size": 1, "max_size": 10, "timeout": 10}
+    assert pooled["connection_lifetime"] == 0
+    plain = settings_with(DATABASE_URL=url)
+    assert plain["database_pool"] is None
+    assert plain["connection_lifetime"] == 60
