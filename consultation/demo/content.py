@@ -542,6 +542,23 @@ COMMENTS_NEUTRAL = [
     "Intéressant. Comment ça se passe dans les communes voisines ?",
     "À discuter lors de l'atelier, je pense.",
 ]
+# Questions and testimonies call for answers and support rather than for or against.
+COMMENTS_ON_QUESTION = [
+    "Même question chez nous, personne n'a su nous répondre en mairie.",
+    "La carte des zones inondables est consultable sur Géorisques, mais elle date d'avant "
+    "cet hiver.",
+    "Le syndicat de bassin a fait une réunion publique sur ce sujet, il faudrait la refaire.",
+    "Bonne question, j'attends aussi la réponse de la préfecture.",
+    "Chez nous, c'est l'intercommunalité qui s'en occupe depuis la compétence GEMAPI.",
+]
+COMMENTS_ON_TESTIMONY = [
+    "Merci pour ce témoignage, nous avons vécu la même chose deux rues plus loin.",
+    "Courage à vous. Le plus dur, c'est l'attente après.",
+    "Ce récit devrait être lu par tous ceux qui décident où construire.",
+    "Nous aussi, l'assurance a mis des semaines. Il faut que ça change.",
+    "Bravo aux bénévoles, ils ont été formidables partout dans la vallée.",
+]
+
 REPLIES = [
     "Merci pour la précision, je ne le savais pas.",
     "Justement, c'est pour ça qu'il faut en parler maintenant.",

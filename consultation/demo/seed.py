@@ -168,7 +168,7 @@ class DemoPlan:
                     commune=commune,
                     author=author,
                     created_at=created_at,
-                    comments=self._comments(len(specs) + 1, created_at),
+                    comments=self._comments(len(specs) + 1, created_at, kind),
                     supporters=self._supporters() if kind == Contribution.Kind.PROPOSAL else (),
                 )
             )
@@ -177,7 +177,7 @@ class DemoPlan:
             specs[index] = replace(specs[index], author=0)
         return specs
 
-    def _comments(self, number: int, after: datetime) -> tuple:
+    def _comments(self, number: int, after: datetime, kind: str) -> tuple:
         count = self.rng.choices([0, 1, 2, 3, 4, 6], [30, 20, 18, 14, 10, 8])[0]
         comments, depths = [], []
         for index in range(count):
@@ -187,6 +187,13 @@ class DemoPlan:
             if open_to_reply and self.rng.random() < 0.35:
                 parent = self.rng.choice(open_to_reply)
                 body, alignment = self.rng.choice(content.REPLIES), 0
+            elif kind != Contribution.Kind.PROPOSAL:
+                pool = (
+                    content.COMMENTS_ON_QUESTION
+                    if kind == Contribution.Kind.QUESTION
+                    else content.COMMENTS_ON_TESTIMONY
+                )
+                body, alignment = self.rng.choice(pool), 0
             else:
                 alignment = self.rng.choices([1, -1, 0], [55, 20, 25])[0]
                 pool = {
