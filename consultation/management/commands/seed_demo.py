@@ -32,7 +32,7 @@ class Command(BaseCommand):
         summary = seed_demo()
         elapsed = time.monotonic() - started
         if any(summary.created.values()):
-            created = ", ".join(f"{n} {what}" for what, n in summary.created.items() if n)
+            created = ", ".join(f"{what} : {n}" for what, n in summary.created.items() if n)
             self.stdout.write(self.style.SUCCESS(f"Démonstration créée : {created}."))
         else:
             self.stdout.write(self.style.SUCCESS("Démonstration déjà en place : rien à créer."))
