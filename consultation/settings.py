@@ -263,7 +263,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-DSFR_CONFIG = {}  # filled from consultation.SiteConfig-free defaults of django-dsfr
+# django-dsfr marks the content of its alerts and notices safe unless told otherwise: nothing a
+# person typed may ever be rendered unescaped, so its components escape too.
+DSFR_CONTENT_IS_SAFE = False
 
 # Security headers. HTTPS settings apply in production only: `manage.py check --deploy` is
 # silent with DEBUG off, a real key and hosts set.
