@@ -279,7 +279,12 @@ def _read_comments(path: Path) -> list[ExportedComment]:
                 row=row,
                 created_at=row.timestamp("created_at"),
                 body=body,
-                author_label=row["author/name"].strip()[:120] or ANONYMOUS_COMMENTER,
+                # A comment posted on behalf of a group (association, collective) is signed by it.
+                author_label=(
+                    row.values.get("user_group/name/fr", "").strip()
+                    or row["author/name"].strip()
+                    or ANONYMOUS_COMMENTER
+                )[:120],
                 alignment=alignment,
                 depth=depth,
                 commentable_type=row["commentable_type"].strip(),

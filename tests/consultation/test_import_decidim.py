@@ -101,6 +101,10 @@ def test_it_imports_every_debate_comment_with_alignment_and_threading(imported):
     assert first.contribution.external_ref == "decidim:debate:23"
     assert first.author_label == "Participant 963097"
     assert first.alignment == Comment.Alignment.NEUTRAL
+    # No author name in the export: signed as an anonymous participant, not as a deleted one.
+    assert comments.get(external_ref="decidim:comment:537").signature == (
+        "Participant·e anonyme (Decidim)"
+    )
     # Depth 3 reply 1194 answers comment 1071 (not the nearest earlier depth-2 comment).
     deep = comments.get(external_ref="decidim:comment:1194")
     assert deep.parent.external_ref == "decidim:comment:1071"
