@@ -254,8 +254,16 @@ class CommentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Comment
-        fields = ["id", "contribution", "parent", "author", "body", "alignment", "visibility"]
-        fields += ["created_at"]
+        fields = [
+            "id",
+            "contribution",
+            "parent",
+            "author",
+            "body",
+            "alignment",
+            "visibility",
+            "created_at",
+        ]
 
     def get_alignment(self, comment: Comment) -> str:
         return ALIGNMENT_NAMES[comment.alignment]
@@ -302,8 +310,17 @@ class StatementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Statement
-        fields = ["id", "campaign", "text", "visibility", "created_at"]
-        fields += ["agree_count", "disagree_count", "pass_count", "my_vote"]
+        fields = [
+            "id",
+            "campaign",
+            "text",
+            "visibility",
+            "created_at",
+            "agree_count",
+            "disagree_count",
+            "pass_count",
+            "my_vote",
+        ]
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_my_vote(self, statement: Statement) -> str | None:
