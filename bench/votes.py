@@ -50,6 +50,7 @@ class RunResult:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     transport_errors: int = 0
+    transport_error_kinds: Counter = field(default_factory=Counter)
     sent: list[Attempt] = field(default_factory=list)
     seconds: float = 0.0
     client_cpu: float = 0.0
@@ -105,8 +106,9 @@ async def _load(base_url: str, clients: int, attempts: list[Attempt], tokens: li
                 started = time.perf_counter()
                 try:
                     response = await _send(client, attempt, tokens[attempt.person])
-                except httpx.TransportError:
+                except httpx.TransportError as error:
                     result.transport_errors += 1
+                    result.transport_error_kinds[type(error).__name__] += 1
                     continue
                 result.latencies.append(time.perf_counter() - started)
                 result.statuses[response.status_code] += 1
@@ -175,7 +177,8 @@ def check(base_url: str, token: str, result: RunResult) -> list[str]:
     problems = []
     if result.server_errors or result.transport_errors:
         problems.append(
-            f"{result.server_errors} réponses 5xx et {result.transport_errors} erreurs réseau"
+            f"{result.server_errors} réponses 5xx et {result.transport_errors} erreurs réseau "
+            f"{dict(result.transport_error_kinds)}"
         )
     unexpected = {s: n for s, n in result.statuses.items() if s not in (200, 201)}
     if unexpected:

@@ -203,6 +203,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Development and tests: WhiteNoise looks files up per request instead of scanning STATIC_ROOT
+# each time a handler starts (a test client per test made the suite crawl once collected).
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
