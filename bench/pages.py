@@ -13,6 +13,7 @@ other than 200 or when a query count grows with the number of contributions (an 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -85,20 +86,24 @@ def add_contributions(rng, campaign, communes, themes, people, count: int) -> No
     )
 
 
-def measure(client, url: str, requests: int) -> tuple[float, float, int, int]:
-    """p50 and p95 in ms over `requests` GETs, the query count of one, its status."""
+def measure(client, url: str, requests: int) -> tuple[float, float, float, int, int]:
+    """p50 and p95 in ms over `requests` GETs, the mean CPU time of this process per request
+    (Django's share, independent of the machine's load), the query count of one, its status."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     client.get(url)  # warm-up: templates compiled, connections open
     times = []
+    cpu_started = time.process_time()
     for _ in range(requests):
         started = time.perf_counter()
         response = client.get(url)
         times.append((time.perf_counter() - started) * 1000)
+    cpu = (time.process_time() - cpu_started) * 1000 / requests
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
-    return percentile(times, 0.5), percentile(times, 0.95), len(queries), response.status_code
+    p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
+    return p50, p95, cpu, len(queries), response.status_code
 
 
 def main(argv: list[str]) -> int:
@@ -126,7 +131,9 @@ def main(argv: list[str]) -> int:
         counts: dict[tuple[str, str], list[int]] = {}
         failures = []
         seeded = 0
-        print(f"{'mesure':<42} {'p50':>8} {'p95':>8} {'requêtes SQL':>13}")
+        print(f"{'mesure':<42} {'p50':>8} {'p95':>8} {'CPU Django':>11} {'requêtes SQL':>13}")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"(machine : {os.cpu_count()} cœurs, charge moyenne {load})")
         for size in SIZES:
             started = time.perf_counter()
             add_contributions(rng, campaign, communes, themes, people, size - seeded)
@@ -134,9 +141,12 @@ def main(argv: list[str]) -> int:
             print(f"-- {size} contributions (créées en {time.perf_counter() - started:.0f} s)")
             for url_label, url in urls.items():
                 for who_label, client in who.items():
-                    p50, p95, queries, status = measure(client, url, requests)
+                    p50, p95, cpu, queries, status = measure(client, url, requests)
                     label = f"{url_label}, {who_label}"
-                    print(f"   {label:<39} {p50:6.1f}ms {p95:6.1f}ms {queries:13d}", flush=True)
+                    print(
+                        f"   {label:<39} {p50:6.1f}ms {p95:6.1f}ms {cpu:9.1f}ms {queries:13d}",
+                        flush=True,
+                    )
                     counts.setdefault((url_label, who_label), []).append(queries)
                     if status != 200:
                         failures.append(f"{label} : statut {status} à {size} contributions")
