@@ -38,8 +38,10 @@ print(json.dumps({
 
 
 def run(args: list[str], **variables: str) -> subprocess.CompletedProcess:
-    # The test decides every variable the settings read; the surrounding shell none.
-    env = {k: v for k, v in os.environ.items() if k not in variables_read_by_settings()}
+    # The test decides every variable the settings read, and the surrounding shell none (nor
+    # the test run's own switches, such as the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE).
+    ignored = variables_read_by_settings() | {"DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in ignored}
     env.update(DJANGO_SETTINGS_MODULE="consultation.settings", **variables)
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
