@@ -270,7 +270,6 @@ def main(argv: list[str]) -> int:
     if not command:
         print("usage : python -m tests.services -- <commande> [arguments]", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         with running_services() as (postgres, redis):
             env = {**os.environ, "DATABASE_URL": postgres.url, "REDIS_URL": redis.url}
@@ -291,4 +290,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    # A SIGTERM (CI cancelling the job) stops the servers like a Ctrl-C does.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     sys.exit(main(sys.argv[1:]))
