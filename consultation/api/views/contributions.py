@@ -97,9 +97,16 @@ class ContributionViewSet(
     permission_classes = [LoggedInToWrite]
     queryset = Contribution.objects.none()
 
+    # Actions on one contribution need the row and its campaign, not the listing's counts and
+    # joins: compiling and running those cost most of a vote's time (bench/votes).
+    ROW_ONLY_ACTIONS = frozenset({"support", "follow", "comments", "answer"})
+
     def get_queryset(self):
         visible = visible_content_q(self.request.user, "campaign")
-        return Contribution.objects.filter(visible).for_listing().select_related("campaign")
+        rows = Contribution.objects.filter(visible).select_related("campaign")
+        if self.action in self.ROW_ONLY_ACTIONS:
+            return rows
+        return rows.for_listing()
 
     def create(self, request):
         data = parse_input(s.ContributionInputSerializer, request.data)

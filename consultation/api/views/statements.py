@@ -56,6 +56,10 @@ class StatementViewSet(
 
     def get_queryset(self):
         user = self.request.user
+        if self.action == "vote":  # the row is enough; counts are read after the vote
+            return Statement.objects.filter(visible_content_q(user, "campaign")).select_related(
+                "campaign"
+            )
         return (
             Statement.objects.filter(visible_content_q(user, "campaign"))
             .with_vote_counts()
