@@ -175,7 +175,7 @@ def test_the_compose_file_describes_the_production_shape():
     web_waits_for = services["web"]["depends_on"]
     assert web_waits_for["migrate"]["condition"] == "service_completed_successfully"
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
-    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    nginx = compose()["configs"]["nginx"]["content"].replace("$$", "$")
     assert "proxy_set_header Upgrade $http_upgrade;" in nginx
     assert "server web:8000;" in nginx
 
