@@ -68,6 +68,16 @@ SERVERS = {
         str(BIN / "uvicorn"), "consultation.asgi:application", "--host", "127.0.0.1",
         "--port", str(port), "--no-access-log", "--log-level", "warning", "--workers", "2",
     ],
+    # WSGI: Django's whole middleware chain and the view run in one thread, with none of the
+    # sync/async hops the ASGI handler makes for each middleware hook.
+    "gunicorn": lambda port: [
+        str(BIN / "gunicorn"), "consultation.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--worker-class", "gthread", "--workers", "1", "--threads", "8", "--log-level", "warning",
+    ],
+    "gunicorn-2-workers": lambda port: [
+        str(BIN / "gunicorn"), "consultation.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--worker-class", "gthread", "--workers", "2", "--threads", "8", "--log-level", "warning",
+    ],
 }  # fmt: skip
 
 

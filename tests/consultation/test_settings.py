@@ -164,10 +164,12 @@ def test_every_variable_the_settings_read_is_documented_in_french_and_nothing_el
 
 def test_the_compose_file_describes_the_production_shape():
     services = compose()["services"]
-    assert set(services) == {"db", "redis", "migrate", "web", "worker", "proxy"}
+    assert set(services) == {"db", "redis", "migrate", "web", "http", "worker", "proxy"}
     assert services["db"]["image"] == "postgres:15"
     assert services["redis"]["image"] == "redis:7"
     assert services["web"]["deploy"]["replicas"] == 2
+    assert services["web"]["command"][0] == "daphne"  # websockets
+    assert services["http"]["command"][:2] == ["gunicorn", "consultation.wsgi:application"]
     assert "db_worker" in services["worker"]["command"]
     assert "migrate" in " ".join(services["migrate"]["command"])
     for name in ("db", "redis", "web"):
@@ -177,12 +179,16 @@ def test_the_compose_file_describes_the_production_shape():
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
     nginx = compose()["configs"]["nginx"]["content"].replace("$$", "$")
     assert "proxy_set_header Upgrade $http_upgrade;" in nginx
-    assert "server web:8000;" in nginx
+    assert "server web:8000;" in nginx and "server http:8000;" in nginx
+    websockets = nginx.index("location /ws/")
+    assert nginx.index("proxy_pass http://concertation_web;", websockets) < nginx.index(
+        "location / {"
+    )
 
 
 def test_the_app_services_only_set_variables_the_settings_read():
     settings_variables = variables_read_by_settings()
-    for name in ("migrate", "web", "worker"):
+    for name in ("migrate", "web", "http", "worker"):
         service = compose()["services"][name]
         assert service["env_file"] == ".env"
         assert set(service["environment"]) <= settings_variables, name
