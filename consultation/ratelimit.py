@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 from consultation.errors import ActionRefused
@@ -34,3 +35,15 @@ def check_rate(scope: str, key: str, rate: str) -> None:
             "Trop de demandes en peu de temps : merci de patienter avant de réessayer.",
             code="throttled",
         )
+
+
+def client_address(request) -> str:
+    """The address a rate limit counts: REMOTE_ADDR, or behind TRUSTED_PROXY_HOPS proxies the
+    entry of X-Forwarded-For that the outermost trusted proxy appended. Entries further left
+    are written by the client and can be forged, so they are never used."""
+    hops = settings.TRUSTED_PROXY_HOPS
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [a for a in forwarded if a]
+    if hops > 0 and forwarded:
+        return forwarded[-min(hops, len(forwarded))]
+    return request.META.get("REMOTE_ADDR", "")

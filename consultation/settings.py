@@ -66,6 +66,10 @@ if not DEBUG and not env.list("ALLOWED_HOSTS", default=[]):
     )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# How many reverse proxies in front of the app append to X-Forwarded-For (nginx alone: 1; a TLS
+# load balancer then nginx: 2). Rate limits per address use the client address they saw;
+# 0 trusts no header (REMOTE_ADDR only), which is right when nothing stands in front.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", default=0)
 
 INSTALLED_APPS = [
     "daphne",
@@ -239,6 +243,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    "NUM_PROXIES": TRUSTED_PROXY_HOPS,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="120/min"),
         "user": env.str("THROTTLE_USER", default="600/min"),

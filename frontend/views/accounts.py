@@ -22,16 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from consultation.actions import accounts as account_actions
 from consultation.errors import ActionRefused
 from consultation.models import Contribution, Follow, Registration
-from consultation.ratelimit import check_rate
+from consultation.ratelimit import check_rate, client_address
 from frontend import forms_accounts as forms
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def client_ip(request) -> str:
-    # REMOTE_ADDR only: a forwarded header can be forged. Behind a reverse proxy, the proxy
-    # must set REMOTE_ADDR (e.g. uvicorn/daphne --proxy-headers).
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def safe_next(request, default: str) -> str:
@@ -53,7 +47,7 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            check_rate("signup", client_ip(request), settings.RATE_LIMITS["signup"])
+            check_rate("signup", client_address(request), settings.RATE_LIMITS["signup"])
             user = account_actions.sign_up(
                 email=data["email"],
                 password=data["password1"],
@@ -119,7 +113,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         # The same limit as sign-up: this form sends emails to addresses typed by anyone.
         try:
-            check_rate("password_reset", client_ip(self.request), settings.RATE_LIMITS["signup"])
+            check_rate(
+                "password_reset", client_address(self.request), settings.RATE_LIMITS["signup"]
+            )
         except ActionRefused as exc:
             form.refuse(exc)
             return self.render_to_response(self.get_context_data(form=form), status=429)
