@@ -148,7 +148,14 @@ class Contribution(models.Model):
         verbose_name = _("contribution")
         verbose_name_plural = _("contributions")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["campaign", "visibility", "-created_at"])]
+        # Same columns and directions as the default ordering, so the campaign page reads its
+        # first 20 rows from the index instead of joining and sorting every contribution.
+        indexes = [
+            models.Index(
+                fields=["campaign", "visibility", "-created_at", "-id"],
+                name="contribution_listing_idx",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "external_ref"],
