@@ -53,6 +53,20 @@ def refusal_to_form(form, refusal: ActionRefused) -> None:
     form.add_error(field, refusal.message)
 
 
+def apply_form(form, action, *args, **kwargs):
+    """Validate the form, then call the action with its cleaned data (plus *args/**kwargs).
+
+    Returns what the action returns, or None when the form or the action refused; a refusal
+    lands on the form, so the page is shown again with everything the person typed."""
+    if not form.is_valid():
+        return None
+    try:
+        return action(*args, **kwargs, **form.cleaned_data)
+    except ActionRefused as refusal:
+        refusal_to_form(form, refusal)
+        return None
+
+
 def refusal_to_message(request: HttpRequest, refusal: ActionRefused) -> None:
     """Show an action's refusal as an alert on the next page.
 

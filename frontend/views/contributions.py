@@ -19,6 +19,7 @@ from consultation.models.contributions import Visibility
 from consultation.rules import check_permission
 from frontend.forms import AnswerForm, CommentForm, ContributionForm
 from frontend.views._common import (
+    apply_form,
     breadcrumb,
     get_campaign,
     get_contribution,
@@ -115,23 +116,19 @@ def submit(request, slug: str):
     form = ContributionForm(request.POST if request.method == "POST" else None, campaign=campaign)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                created = submit_contribution(request.user, campaign, **form.cleaned_data)
-            except ActionRefused as refusal:
-                refusal_to_form(form, refusal)
+        created = apply_form(form, submit_contribution, request.user, campaign)
+        if created is not None:
+            if created.visibility == Visibility.PENDING:
+                messages.success(
+                    request,
+                    _(
+                        "Merci ! Votre contribution est enregistrée : elle sera publiée après "
+                        "validation par l'équipe de modération."
+                    ),
+                )
             else:
-                if created.visibility == Visibility.PENDING:
-                    messages.success(
-                        request,
-                        _(
-                            "Merci ! Votre contribution est enregistrée : elle sera publiée après "
-                            "validation par l'équipe de modération."
-                        ),
-                    )
-                else:
-                    messages.success(request, _("Merci ! Votre contribution est publiée."))
-                return redirect(created.get_absolute_url())
+                messages.success(request, _("Merci ! Votre contribution est publiée."))
+            return redirect(created.get_absolute_url())
         status = 400
     context = {
         "campaign": campaign,
@@ -200,13 +197,9 @@ def comment(request, slug: str, pk: int):
     if (response := login_required_redirect(request, contribution.get_absolute_url())) is not None:
         return response
     form = CommentForm(request.POST, prefix="comment")
-    if form.is_valid():
-        try:
-            created = post_comment(request.user, contribution, **form.cleaned_data)
-        except ActionRefused as refusal:
-            refusal_to_form(form, refusal)
-        else:
-            return _comment_done(request, created, contribution)
+    created = apply_form(form, post_comment, request.user, contribution)
+    if created is not None:
+        return _comment_done(request, created, contribution)
     return _render_contribution(request, campaign, contribution, comment_form=form, status=400)
 
 
@@ -228,15 +221,9 @@ def reply(request, slug: str, pk: int, comment_pk: int):
     form = CommentForm(request.POST if request.method == "POST" else None, prefix="reply")
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                created = post_comment(
-                    request.user, contribution, parent=parent, **form.cleaned_data
-                )
-            except ActionRefused as refusal:
-                refusal_to_form(form, refusal)
-            else:
-                return _comment_done(request, created, contribution)
+        created = apply_form(form, post_comment, request.user, contribution, parent=parent)
+        if created is not None:
+            return _comment_done(request, created, contribution)
         status = 400
     context = {
         "campaign": campaign,

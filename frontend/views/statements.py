@@ -12,11 +12,11 @@ from consultation.models import Statement, StatementVote
 from consultation.models.contributions import Visibility
 from frontend.forms import StatementForm, VoteForm
 from frontend.views._common import (
+    apply_form,
     breadcrumb,
     get_campaign,
     login_required_redirect,
     may,
-    refusal_to_form,
     refusal_to_message,
 )
 
@@ -29,23 +29,16 @@ def statements(request, slug: str):
     if request.method == "POST":
         if (response := login_required_redirect(request, request.path)) is not None:
             return response
-        if form.is_valid():
-            try:
-                proposed = propose_statement(request.user, campaign, form.cleaned_data["text"])
-            except ActionRefused as refusal:
-                refusal_to_form(form, refusal)
+        proposed = apply_form(form, propose_statement, request.user, campaign)
+        if proposed is not None:
+            if proposed.visibility == Visibility.PUBLISHED:
+                messages.success(request, _("Merci ! Votre affirmation est publiée."))
             else:
-                if proposed.visibility == Visibility.PUBLISHED:
-                    messages.success(request, _("Merci ! Votre affirmation est publiée."))
-                else:
-                    messages.success(
-                        request,
-                        _(
-                            "Merci ! Votre affirmation sera publiée après validation par la "
-                            "modération."
-                        ),
-                    )
-                return redirect(request.path)
+                messages.success(
+                    request,
+                    _("Merci ! Votre affirmation sera publiée après validation par la modération."),
+                )
+            return redirect(request.path)
         status = 400
     items = list(
         Statement.objects.filter(campaign=campaign)
