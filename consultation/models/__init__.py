@@ -1,6 +1,17 @@
 """The consultation domain. One module per part of the domain; import from here."""
 
 from consultation.models.accounts import User
+from consultation.models.boards import (
+    Board,
+    BoardEvent,
+    Card,
+    Cluster,
+    Column,
+    CommandReceipt,
+    DotVote,
+    LiveSession,
+    Participant,
+)
 from consultation.models.campaigns import Campaign, CampaignRole, Organisation, Phase
 from consultation.models.contributions import (
     Comment,
@@ -14,6 +25,15 @@ from consultation.models.territories import Area, Commune, Theme
 from consultation.models.workshops import Registration, Workshop
 
 __all__ = [
+    "Board",
+    "BoardEvent",
+    "Card",
+    "Cluster",
+    "Column",
+    "CommandReceipt",
+    "DotVote",
+    "LiveSession",
+    "Participant",
     "Area",
     "Campaign",
     "CampaignRole",
