@@ -3,3 +3,8 @@
 
 def campaign_group(campaign_id: int) -> str:
     return f"campaign.{int(campaign_id)}"
+
+
+def board_group(board_id: int) -> str:
+    """Every process with a socket on the board is in this group (one member per process)."""
+    return f"board.{int(board_id)}"
