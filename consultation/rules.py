@@ -189,6 +189,15 @@ POLICIES: dict[str, Policy] = {
         [LOGIN, (is_organiser, _("Seule l'équipe organisatrice peut gérer la campagne."))]
     ),
     "moderate": Policy([LOGIN, (is_moderator, _("Seule l'équipe de modération peut faire cela."))]),
+    "run_live_session": Policy(
+        [
+            LOGIN,
+            (
+                is_facilitator,
+                _("Seule l'équipe d'animation de la campagne peut mener une session en direct."),
+            ),
+        ]
+    ),
 }
 
 for _name, _policy in POLICIES.items():

@@ -7,6 +7,7 @@ another state change it explicitly.
 import os
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 
 from consultation.models import CampaignRole
@@ -101,6 +102,29 @@ def statement(campaign):
 @pytest.fixture
 def workshop(campaign, commune):
     return factories.WorkshopFactory(campaign=campaign, commune=commune, capacity=2)
+
+
+@pytest.fixture
+def live_session(facilitator, workshop):
+    """An open live session of the workshop, one board ("Plénière") with three columns."""
+    from consultation.actions.boards import open_session
+
+    return open_session(facilitator, workshop, title="Atelier en direct de Béthune")
+
+
+@pytest.fixture
+def board(live_session):
+    return live_session.boards.get()
+
+
+@pytest.fixture
+def guest(live_session):
+    """A participant without an account, joined with the code; `guest.token` is their token."""
+    from consultation.actions.boards import join_session
+
+    participant, token = join_session(AnonymousUser(), live_session.join_code, nickname="Camille")
+    participant.token = token
+    return participant
 
 
 def require_postgresql(connection):

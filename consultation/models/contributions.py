@@ -139,6 +139,12 @@ class Contribution(models.Model):
         blank=True,
         help_text=_("Identifiant d'origine pour les contributions importées."),
     )
+    origin = models.JSONField(
+        _("détails de provenance"),
+        default=dict,
+        blank=True,
+        help_text=_("Pour une contribution d'atelier : session, table, étape, gommettes."),
+    )
     created_at = models.DateTimeField(_("déposée le"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
