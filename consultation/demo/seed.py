@@ -27,6 +27,7 @@ from consultation.actions.supports import add_support
 from consultation.actions.workshops import register
 from consultation.demo import content
 from consultation.demo.content import Place
+from consultation.demo.live import seed_live_session
 from consultation.demo.territory import ARRAS_DISTRICT, COMMUNES, RIVER_BASINS, CommuneSpec
 from consultation.models import (
     Area,
@@ -79,6 +80,7 @@ TOWN_WEIGHT = {
 @dataclass
 class Summary:
     created: dict[str, int] = field(default_factory=dict)
+    live_session_id: int | None = None
 
     def add(self, what: str, n: int = 1) -> None:
         self.created[what] = self.created.get(what, 0) + n
@@ -286,6 +288,11 @@ class DemoBuilder:
         )
         self._contributions()
         self._statements()
+        self.live_session, cards = seed_live_session(
+            self.staff["facilitator"], self.workshops["62588"]
+        )
+        self.summary.add("cartes de l'atelier en direct", cards)
+        self.summary.live_session_id = self.live_session.pk
         return self.summary
 
     # territory, campaign, people -----------------------------------------------------------

@@ -12,12 +12,16 @@ from django.utils import timezone
 from consultation.demo.seed import DEMO_PASSWORD, DemoPlan
 from consultation.models import (
     Area,
+    BoardEvent,
     Campaign,
     CampaignRole,
+    Card,
     Comment,
     Commune,
     Contribution,
+    LiveSession,
     OfficialAnswer,
+    Participant,
     Phase,
     Registration,
     Statement,
@@ -32,7 +36,8 @@ from consultation.rules import check_permission
 SLUG = "inventons-le-territoire-de-demain"
 MODELS = [
     Area, Commune, Campaign, Phase, User, CampaignRole, Workshop, Registration, Contribution,
-    Comment, Support, OfficialAnswer, Statement, StatementVote,
+    Comment, Support, OfficialAnswer, Statement, StatementVote, LiveSession, Participant, Card,
+    BoardEvent,
 ]  # fmt: skip
 
 
@@ -174,3 +179,16 @@ def test_help_describes_the_command_and_a_bad_option_is_refused(capsys):
     assert "démonstration du Pas-de-Calais" in capsys.readouterr().out
     with pytest.raises(CommandError, match="unrecognized arguments"):
         call_command("seed_demo", "--reset-votes")
+
+
+def test_the_demo_has_an_open_live_board_with_a_printed_code(seeded):
+    campaign, output, _elapsed = seeded
+    session = LiveSession.objects.get(join_code="CANCHE")
+    assert session.is_open and session.campaign == campaign
+    assert "Montreuil-sur-Mer" in session.workshop.address
+    assert "code CANCHE" in output and f"/ateliers-en-direct/{session.pk}/animer/" in output
+    cards = Card.objects.filter(board__session=session)
+    assert cards.count() == 7
+    assert {c.author.nickname for c in cards} >= {"Martine, Beutin", "Jean-Luc, agriculteur"}
+    seed()
+    assert cards.count() == 7

@@ -13,6 +13,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from consultation.demo.content import CAMPAIGN_SLUG, CAMPAIGN_TITLE
+from consultation.demo.live import DEMO_JOIN_CODE
 from consultation.demo.seed import DEMO_PASSWORD, ROLE_ACCOUNTS, seed_demo
 
 
@@ -46,4 +47,10 @@ class Command(BaseCommand):
                 "facilitator": "animation",
             }[role]
             self.stdout.write(f"  - {label:34} {email}  ({name})")
+        self.stdout.write(
+            f"Atelier en direct : code {DEMO_JOIN_CODE}. Rejoindre : "
+            f"/ateliers-en-direct/rejoindre/?code={DEMO_JOIN_CODE} (dans une fenêtre, en "
+            "invité·e) ; animer : connecté·e avec le compte d'animation, "
+            f"/ateliers-en-direct/{summary.live_session_id}/animer/ (dans une autre fenêtre)."
+        )
         self.stdout.write(f"Durée : {elapsed:.1f} s.")
