@@ -35,6 +35,7 @@ from consultation.models import (
     Comment,
     Commune,
     Contribution,
+    LiveSession,
     OfficialAnswer,
     Organisation,
     Phase,
@@ -376,6 +377,28 @@ class WorkshopAdmin(CampaignScopedAdmin):
     @admin.display(description=_("en attente"), ordering="waiting_count")
     def waiting(self, obj):
         return obj.waiting_count
+
+
+@admin.register(LiveSession)
+class LiveSessionAdmin(CampaignScopedAdmin):
+    """Read-only: sessions are opened and run from the facilitator's console, through actions,
+    so that every change is numbered and reaches the boards live."""
+
+    campaign_path = "workshop__campaign"
+    list_display = ["title", "workshop", "join_code", "status", "step", "opened_at", "closed_at"]
+    list_filter = ["status", "workshop__campaign"]
+    search_fields = ["title", "join_code", "workshop__title"]
+    list_select_related = ["workshop__campaign"]
+    readonly_fields = [f.name for f in LiveSession._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and _can_manage(request.user, self.campaign_of(obj))
 
 
 # --- Contributions ----------------------------------------------------------------------

@@ -267,6 +267,7 @@ ADMIN_PAGES = [
     "statement",
     "officialanswer",
     "workshop",
+    "livesession",
     "area",
     "commune",
     "organisation",
@@ -275,7 +276,9 @@ ADMIN_PAGES = [
 
 
 @pytest.fixture
-def filled_campaign(campaign, proposal, statement, workshop, other_resident, organiser):
+def filled_campaign(
+    campaign, proposal, statement, workshop, other_resident, organiser, live_session
+):
     factories.CommentFactory(contribution=proposal, author=other_resident)
     factories.OfficialAnswerFactory(contribution=proposal, body="La préfecture étudie ce point.")
     factories.ThemeFactory(campaign=campaign)
@@ -383,3 +386,23 @@ def test_a_commune_outside_the_campaign_territory_is_refused(
     )
     assert response.status_code == 200
     assert "commune" in response.context["adminform"].form.errors
+
+
+def test_live_sessions_are_read_only_in_the_back_office_and_scoped(
+    client, organiser, live_session, other_campaign
+):
+    from consultation.actions.boards import open_session
+
+    other_workshop = factories.WorkshopFactory(campaign=other_campaign)
+    foreign = open_session(factories.UserFactory(is_superuser=True), other_workshop)
+    client = as_staff(client, organiser)
+    listing = client.get(reverse("admin:consultation_livesession_changelist"))
+    assert live_session.join_code in listing.content.decode()
+    assert foreign.join_code not in listing.content.decode()
+    assert client.get(change_url(foreign)).status_code == 404
+    page = client.get(change_url(live_session))
+    assert page.status_code == 200 and b'name="title"' not in page.content
+    response = client.post(change_url(live_session), {"title": "Renommée"})
+    assert response.status_code == 403
+    live_session.refresh_from_db()
+    assert live_session.title == "Atelier en direct de Béthune"
