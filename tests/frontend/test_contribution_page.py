@@ -1,8 +1,11 @@
 """A contribution's page: what it shows, threaded comments, the official answer, query count."""
 
+import uuid
+
 import pytest
 from django.urls import reverse
 
+from consultation.actions.boards import promote_cards, run_command
 from consultation.models import Campaign, Comment, Follow, Support
 from consultation.models.contributions import Visibility
 from tests import factories
@@ -193,3 +196,21 @@ def test_a_display_name_with_html_is_shown_as_text(client, campaign):
     page = client.get(page_url(contribution)).content.decode()
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+
+
+def test_a_card_promoted_from_a_live_board_says_where_it_comes_from(
+    client, live_session, facilitator, guest, board
+):
+    column = board.columns.get(position=1)
+    message = {
+        "type": "card.add",
+        "id": str(uuid.uuid4()),
+        "column": column.pk,
+        "text": "Un référent inondation <b>par</b> commune",
+    }
+    card = run_command(guest, board, message)["result"]["card"]["id"]
+    [made] = promote_cards(facilitator, live_session, cards=[card])
+    page = client.get(made.get_absolute_url()).content.decode()
+    assert "Atelier" in page and "Atelier en direct de Béthune" in page
+    assert "colonne « Idées »" in page and "0 gommette" in page
+    assert "&lt;b&gt;par&lt;/b&gt;" in page
