@@ -1,3 +1,13 @@
-"""Websocket routes. The live workshop boards add their consumer here."""
+"""Websocket routes (under /ws/; consultation.asgi wraps them in Origin, cookie and auth checks)."""
 
-websocket_urlpatterns: list = []
+from django.urls import re_path
+
+from realtime.consumers import BoardConsumer
+
+# At most 18 digits: an id must fit the database's 64-bit integers.
+websocket_urlpatterns: list = [
+    re_path(
+        r"^ws/sessions/(?P<session_id>\d{1,18})/boards/(?P<board_id>\d{1,18})/$",
+        BoardConsumer.as_asgi(),
+    ),
+]
