@@ -1,8 +1,9 @@
 """Pages for people. Participation pages and account/legal pages keep their routes apart."""
 
 from frontend.urls_accounts import urlpatterns as account_urls
+from frontend.urls_live import urlpatterns as live_urls
 from frontend.urls_participation import urlpatterns as participation_urls
 
 app_name = "frontend"
 
-urlpatterns = participation_urls + account_urls
+urlpatterns = participation_urls + account_urls + live_urls
