@@ -20,6 +20,7 @@ from consultation.models.contributions import (
     OfficialAnswer,
     Support,
 )
+from consultation.models.moderation import ModerationDecision, Report, Tag
 from consultation.models.statements import Statement, StatementVote
 from consultation.models.territories import Area, Commune, Theme
 from consultation.models.workshops import Registration, Workshop
@@ -33,6 +34,7 @@ __all__ = [
     "CommandReceipt",
     "DotVote",
     "LiveSession",
+    "ModerationDecision",
     "Participant",
     "Area",
     "Campaign",
@@ -45,9 +47,11 @@ __all__ = [
     "Organisation",
     "Phase",
     "Registration",
+    "Report",
     "Statement",
     "StatementVote",
     "Support",
+    "Tag",
     "Theme",
     "User",
     "Workshop",

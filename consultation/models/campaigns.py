@@ -81,6 +81,14 @@ class Campaign(models.Model):
     visibility = models.CharField(
         _("visibilité"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
     )
+    report_threshold = models.PositiveSmallIntegerField(
+        _("seuil de signalements"),
+        default=3,
+        help_text=_(
+            "Un contenu est masqué automatiquement dès ce nombre de signalements, en attendant "
+            "la décision d'un·e modérateur·rice. 0 : jamais automatiquement."
+        ),
+    )
     starts_at = models.DateTimeField(_("début"))
     ends_at = models.DateTimeField(_("fin"))
     areas = models.ManyToManyField(

@@ -232,6 +232,10 @@ class Comment(models.Model):
         return self.body[:60]
 
     @property
+    def campaign(self):
+        return self.contribution.campaign
+
+    @property
     def signature(self) -> str:
         if self.author_id:
             return self.author.public_name
