@@ -102,5 +102,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('campaign', 'name'), name='one_tag_name_per_campaign')],
             },
         ),
-            migrations.RunPython(protect_the_log, unprotect_the_log),
+        migrations.RunPython(protect_the_log, unprotect_the_log),
     ]
