@@ -189,6 +189,9 @@ POLICIES: dict[str, Policy] = {
         [LOGIN, (is_organiser, _("Seule l'équipe organisatrice peut gérer la campagne."))]
     ),
     "moderate": Policy([LOGIN, (is_moderator, _("Seule l'équipe de modération peut faire cela."))]),
+    "report": Policy(
+        [LOGIN, READABLE, (is_published, _("Ce contenu n'est pas publié ou déjà masqué."))]
+    ),
     "run_live_session": Policy(
         [
             LOGIN,

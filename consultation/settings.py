@@ -296,6 +296,7 @@ RATE_LIMITS = {
     "contribution": env.str("RATE_LIMIT_CONTRIBUTION", default="10/h"),
     "comment": env.str("RATE_LIMIT_COMMENT", default="30/h"),
     "signup": env.str("RATE_LIMIT_SIGNUP", default="10/h"),
+    "report": env.str("RATE_LIMIT_REPORT", default="20/h"),
 }
 
 LOGGING = {

@@ -64,3 +64,25 @@ def notify_promoted_registration(registration_id: int) -> int:
         )
     subject = f"Une place s'est libérée : {registration.workshop.title}"[:150]
     return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.user.email])])
+
+
+@task()
+def notify_content_hidden(decision_id: int) -> int:
+    """Tell the author that their content was hidden, and why (never who reported it)."""
+    from consultation.actions.moderation import MODELS
+    from consultation.models import ModerationDecision
+
+    decision = ModerationDecision.objects.select_related("campaign").filter(pk=decision_id).first()
+    if decision is None:
+        return 0
+    target = MODELS[decision.target_kind].objects.filter(pk=decision.target_id).first()
+    author = getattr(target, "author", None)
+    if author is None or not author.is_active or author.deleted_at or not author.email:
+        return 0
+    with translation.override("fr"):
+        subject = f"Votre contenu a été masqué : {decision.campaign.title}"[:150]
+        body = render_to_string(
+            "emails/content_hidden.txt",
+            {"decision": decision, "target": target, "site_url": settings.SITE_URL},
+        )
+    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [author.email])])
