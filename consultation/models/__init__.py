@@ -20,7 +20,7 @@ from consultation.models.contributions import (
     OfficialAnswer,
     Support,
 )
-from consultation.models.moderation import ModerationDecision, Report, Tag
+from consultation.models.moderation import Merge, ModerationDecision, Report, Tag
 from consultation.models.statements import Statement, StatementVote
 from consultation.models.territories import Area, Commune, Theme
 from consultation.models.workshops import Registration, Workshop
@@ -34,6 +34,7 @@ __all__ = [
     "CommandReceipt",
     "DotVote",
     "LiveSession",
+    "Merge",
     "ModerationDecision",
     "Participant",
     "Area",

@@ -139,6 +139,15 @@ class Contribution(models.Model):
         blank=True,
         help_text=_("Identifiant d'origine pour les contributions importées."),
     )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_items",
+        verbose_name=_("fusionnée dans"),
+        help_text=_("Une contribution fusionnée reste lisible et renvoie vers celle-ci."),
+    )
     origin = models.JSONField(
         _("détails de provenance"),
         default=dict,

@@ -176,3 +176,61 @@ class ModerationDecision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Le journal de modération ne s'efface pas.")
+
+
+class Merge(models.Model):
+    """A duplicate merged into another contribution, traceably and reversibly.
+
+    The merged contribution stays readable and points to the result. Its supporters are not
+    moved: each one's support is added to the result once (`added_supports` lists those this
+    merge created), so undoing the merge removes exactly those and nothing else.
+    """
+
+    campaign = models.ForeignKey(
+        "consultation.Campaign", on_delete=models.CASCADE, related_name="merges"
+    )
+    result = models.ForeignKey(
+        "consultation.Contribution",
+        on_delete=models.PROTECT,
+        related_name="merges_in",
+        verbose_name=_("contribution conservée"),
+    )
+    merged = models.ForeignKey(
+        "consultation.Contribution",
+        on_delete=models.PROTECT,
+        related_name="merges_out",
+        verbose_name=_("contribution fusionnée"),
+    )
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+    added_supports = models.JSONField(default=list)
+    added_follows = models.JSONField(default=list)
+    created_at = models.DateTimeField(_("fusionnée le"), auto_now_add=True)
+    undone_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("annulée par"),
+    )
+
+    class Meta:
+        verbose_name = _("fusion")
+        verbose_name_plural = _("fusions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merged"],
+                condition=Q(undone_at__isnull=True),
+                name="merged_once_at_a_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(result=models.F("merged")), name="merge_into_another"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.result_id}"
