@@ -80,7 +80,11 @@ COMMANDS: dict[str, dict[str, Field]] = {
     "card.hide": {"card": _id(), "reason": _choice(HideReason.values)},
     "card.restore": {"card": _id()},
     "card.spotlight": {"card": _id(nullable=True)},
-    "cluster.create": {"name": _text(NAME_MAX), "cards": Field("ids", optional=True, high=500)},
+    "cluster.create": {
+        "name": _text(NAME_MAX),
+        "cards": Field("ids", optional=True, high=500),
+        "colour": _choice(COLOURS, optional=True),
+    },
     "cluster.rename": {"cluster": _id(), "name": _text(NAME_MAX)},
     "cluster.delete": {"cluster": _id()},
     "session.step": {"step": _choice(Step.values)},
