@@ -379,8 +379,10 @@ def command(request: HttpRequest, session: LiveSession):
 
 
 def _command_return(request: HttpRequest, session: LiveSession) -> str:
-    """Back to the page the form was on: the console, or a table's board (moderators)."""
-    if request.POST.get("next") == "board" and request.POST.get("board", "").isdigit():
+    """Back to the page the form was on: the console, or a table's board (where moderators,
+    who have no console, act)."""
+    to_board = request.POST.get("next") == "board" or not is_facilitator.test(request.user, session)
+    if to_board and request.POST.get("board", "").isdigit():
         return f"{session.get_absolute_url()}?table={request.POST['board']}"
     return reverse("frontend:live_console", kwargs={"pk": session.pk})
 
