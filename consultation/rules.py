@@ -93,6 +93,11 @@ def is_published(user, obj) -> bool:
 
 
 @rules.predicate
+def is_not_merged(user, obj) -> bool:
+    return getattr(obj, "merged_into_id", None) is None
+
+
+@rules.predicate
 def is_proposal(user, obj) -> bool:
     return isinstance(obj, Contribution) and obj.kind == Contribution.Kind.PROPOSAL
 
@@ -125,6 +130,10 @@ LOGIN = (is_logged_in, _("Connectez-vous ou créez un compte pour participer."))
 READABLE = (campaign_is_readable, _("Cette campagne n'est pas publiée."))
 OPEN = (campaign_is_open, _("Cette campagne n'est pas ouverte à la participation."))
 PUBLISHED = (is_published, _("Ce contenu n'est pas publié."))
+NOT_MERGED = (
+    is_not_merged,
+    _("Cette contribution a été fusionnée avec une autre : poursuivez sur celle-ci."),
+)
 
 POLICIES: dict[str, Policy] = {
     "view_campaign": Policy([READABLE], bypass=is_campaign_staff),
@@ -144,6 +153,7 @@ POLICIES: dict[str, Policy] = {
             LOGIN,
             OPEN,
             PUBLISHED,
+            NOT_MERGED,
             (phase_allows_comments, _("La phase en cours ne permet pas de commenter.")),
         ],
         bypass=is_moderator,
@@ -154,6 +164,7 @@ POLICIES: dict[str, Policy] = {
             (is_proposal, _("Seules les propositions peuvent être soutenues.")),
             OPEN,
             PUBLISHED,
+            NOT_MERGED,
             (phase_allows_supports, _("La phase en cours ne permet pas de soutenir.")),
         ],
     ),

@@ -86,3 +86,33 @@ def notify_content_hidden(decision_id: int) -> int:
             {"decision": decision, "target": target, "site_url": settings.SITE_URL},
         )
     return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [author.email])])
+
+
+@task()
+def notify_merge(merge_id: int) -> int:
+    """Tell the supporters, followers and author of a merged contribution where it went."""
+    from consultation.models import Merge
+
+    merge = (
+        Merge.objects.select_related("merged__campaign", "result").filter(pk=merge_id).first()
+    )
+    if merge is None or merge.undone_at is not None:
+        return 0
+    merged = merge.merged
+    ids = set(merged.supports.values_list("user_id", flat=True))
+    ids |= set(merged.follows.values_list("user_id", flat=True))
+    if merged.author_id:
+        ids.add(merged.author_id)
+    emails = (
+        User.objects.filter(pk__in=ids, is_active=True, deleted_at__isnull=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    with translation.override("fr"):
+        subject = f"Contribution fusionnée : {merged.title}"[:150]
+        body = render_to_string(
+            "emails/merged.txt", {"merge": merge, "site_url": settings.SITE_URL}
+        )
+    return send_mass_mail(
+        [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in emails]
+    )

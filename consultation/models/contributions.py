@@ -44,6 +44,10 @@ class ContributionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(visibility=Visibility.PUBLISHED)
 
+    def unmerged(self):
+        """Without the duplicates merged into another contribution (they stay readable)."""
+        return self.filter(merged_into__isnull=True)
+
     def visible_to(self, user):
         """Published contributions, plus the person's own ones still awaiting moderation."""
         if user.is_authenticated:

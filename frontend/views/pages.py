@@ -81,7 +81,7 @@ def campaign(request, slug: str):
     filters = ContributionFilterForm(request.GET, campaign=campaign)
     filters.is_valid()  # errors are shown on their fields; the valid filters still apply
     contributions = filters.filter(
-        Contribution.objects.filter(campaign=campaign).published().for_listing()
+        Contribution.objects.filter(campaign=campaign).published().unmerged().for_listing()
     )
     page = Paginator(contributions, CONTRIBUTIONS_PER_PAGE).get_page(request.GET.get("page"))
     page.pages_list = list(page.paginator.get_elided_page_range(page.number))
