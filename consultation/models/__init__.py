@@ -23,6 +23,7 @@ from consultation.models.contributions import (
 from consultation.models.moderation import Merge, ModerationDecision, Report, Tag
 from consultation.models.statements import Statement, StatementVote
 from consultation.models.territories import Area, Commune, Theme
+from consultation.models.topics import Topic
 from consultation.models.workshops import Registration, Workshop
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "Support",
     "Tag",
     "Theme",
+    "Topic",
     "User",
     "Workshop",
 ]

@@ -143,6 +143,19 @@ class Contribution(models.Model):
         blank=True,
         help_text=_("Identifiant d'origine pour les contributions importées."),
     )
+    topic = models.ForeignKey(
+        "consultation.Topic",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contributions",
+        verbose_name=_("thème automatique"),
+    )
+    topic_pinned = models.BooleanField(
+        _("placée par la modération"),
+        default=False,
+        help_text=_("Un nouveau regroupement automatique ne la déplace plus."),
+    )
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
