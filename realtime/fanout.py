@@ -189,30 +189,32 @@ class LocalSocket:
 
 
 class Room:
-    """The local sockets of one board group, and the highest event number seen for it."""
+    """The local sockets of one board group."""
 
     def __init__(self, fanout: FanOut, group: str):
         self.fanout = fanout
         self.group = group
         self.sockets: set[LocalSocket] = set()
-        self.seq: int | None = None
         self._pending: list[dict] = []
         self._catching_up: asyncio.Task | None = None
 
     def receive(self, message: dict) -> None:
-        seq = message.get("seq")
         if self._catching_up is not None:
             self._pending.append(message)
-        elif seq is not None and self.seq is not None and seq > self.seq + 1:
+        elif self._missed_before(message.get("seq")):
             self._pending.append(message)
             self.catch_up()
         else:
             self._deliver(message)
 
+    def _missed_before(self, seq: int | None) -> bool:
+        """Would `seq` leave a hole on a socket? Then events were lost on the way."""
+        if seq is None:
+            return False
+        return any(not s.syncing and seq > s.last_seq + 1 for s in self.sockets)
+
     def _deliver(self, message: dict) -> None:
         seq = message.get("seq")
-        if seq is not None:
-            self.seq = max(self.seq or 0, seq)
         outgoing = {audience: text_message(text) for audience, text in message["texts"].items()}
         closing = message.get("close_participant")
         for socket in list(self.sockets):
@@ -240,9 +242,11 @@ class Room:
                 socket.resync()
         finally:
             self._catching_up = None
+        # Straight to the sockets, without looking for holes again: a hole the log could not
+        # fill is left to the client, which says hello again when it sees one.
         pending, self._pending = self._pending, []
         for message in sorted(pending, key=lambda m: m.get("seq") or 0):
-            self.receive(message)
+            self._deliver(message)
 
     async def _catch_up_audience(self, audience: str) -> None:
         sockets = [s for s in self.sockets if s.audience == audience and not s.syncing]
@@ -256,7 +260,6 @@ class Room:
             return
         for seq, text in events:
             message = text_message(text)
-            self.seq = max(self.seq or 0, seq or 0)
             for socket in sockets:
                 socket.deliver(seq, message)
 
