@@ -22,6 +22,7 @@ from consultation.models.contributions import (
 )
 from consultation.models.moderation import Merge, ModerationDecision, Report, Tag
 from consultation.models.statements import Statement, StatementVote
+from consultation.models.synthesis import SynthesisSection, SynthesisVersion
 from consultation.models.territories import Area, Commune, Theme
 from consultation.models.topics import Topic
 from consultation.models.workshops import Registration, Workshop
@@ -53,6 +54,8 @@ __all__ = [
     "Statement",
     "StatementVote",
     "Support",
+    "SynthesisSection",
+    "SynthesisVersion",
     "Tag",
     "Theme",
     "Topic",

@@ -81,6 +81,19 @@ class Campaign(models.Model):
     visibility = models.CharField(
         _("visibilité"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
     )
+    results_visibility = models.CharField(
+        _("résultats publics"),
+        max_length=16,
+        choices=[
+            ("after_close", _("À la clôture de la campagne")),
+            ("published", _("Dès maintenant")),
+            ("hidden", _("Non publiés")),
+        ],
+        default="after_close",
+        help_text=_(
+            "Quand la page des résultats (chiffres, synthèse, groupes d'opinion) est publique."
+        ),
+    )
     report_threshold = models.PositiveSmallIntegerField(
         _("seuil de signalements"),
         default=3,
