@@ -21,6 +21,7 @@ from consultation.models.contributions import (
     Support,
 )
 from consultation.models.moderation import Merge, ModerationDecision, Report, Tag
+from consultation.models.opinions import OpinionGroups
 from consultation.models.statements import Statement, StatementVote
 from consultation.models.synthesis import SynthesisSection, SynthesisVersion
 from consultation.models.territories import Area, Commune, Theme
@@ -47,6 +48,7 @@ __all__ = [
     "Contribution",
     "Follow",
     "OfficialAnswer",
+    "OpinionGroups",
     "Organisation",
     "Phase",
     "Registration",

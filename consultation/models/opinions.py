@@ -1,0 +1,46 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OpinionGroupsQuerySet(models.QuerySet):
+    def latest_for(self, campaign):
+        """The computation shown for a campaign: the most recent one, or None."""
+        return self.filter(campaign=campaign).order_by("-computed_at", "-id").first()
+
+
+class OpinionGroups(models.Model):
+    """One computation of a campaign's opinion groups (Pol.is's method) from its statement
+    votes. Only the latest is shown; a few earlier ones are kept to compare runs.
+
+    `result` is the JSON written by `consultation.opinion.pipeline.OpinionGroups.as_json`:
+    participants' positions and groups (columnar: ids, x, y, group), groups with their size
+    and centre, representative statements per group, consensus and uncertainty.
+    """
+
+    campaign = models.ForeignKey(
+        "consultation.Campaign",
+        on_delete=models.CASCADE,
+        related_name="opinion_groups",
+        verbose_name=_("campagne"),
+    )
+    computed_at = models.DateTimeField(_("calculé le"), auto_now_add=True)
+    participants_count = models.PositiveIntegerField(_("participant·es"))
+    clustered_count = models.PositiveIntegerField(_("participant·es classé·es"))
+    statements_count = models.PositiveIntegerField(_("affirmations votées"))
+    votes_count = models.PositiveIntegerField(_("votes"))
+    groups_count = models.PositiveSmallIntegerField(_("groupes"))
+    # The newest vote taken into account: a later computation request with no newer vote
+    # (and the same count) has nothing to do.
+    last_vote_at = models.DateTimeField(_("dernier vote pris en compte"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("durée du calcul (ms)"))
+    result = models.JSONField(_("résultat"))
+
+    objects = OpinionGroupsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("calcul des groupes d'opinion")
+        verbose_name_plural = _("calculs des groupes d'opinion")
+        indexes = [models.Index(fields=["campaign", "-computed_at"], name="opinion_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} : {self.groups_count} groupe(s), {self.computed_at:%d/%m/%Y %H:%M}"

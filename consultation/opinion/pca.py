@@ -1,0 +1,95 @@
+"""PCA of the mean-imputed, centred vote matrix, and Pol.is's sparsity-aware projection.
+
+Pol.is (pca.clj) replaces each unseen cell by its column's mean, centres the columns, finds
+two components by power iteration, then projects each participant using only the cells they
+voted on, scaled by sqrt(statements / votes) so that people with few votes are not all piled up
+at the centre. Imputing the mean then centring makes every unseen cell exactly 0, so the
+centred matrix has the sparsity of the votes: it is built as a sparse matrix and never
+densified. The components are the top right singular vectors of that matrix; power iteration
+and Lanczos (ARPACK, started from Pol.is's all-ones vector) converge to the same ones.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.linalg import svds
+
+from consultation.opinion.matrix import VoteMatrix
+
+N_COMPONENTS = 2
+# Up to this many statements (or participants), the eigenvectors of the small Gram matrix
+# are exact and quicker to get than setting up ARPACK.
+GRAM_MAX_SIDE = 500
+
+
+@dataclass(frozen=True)
+class Projection:
+    center: np.ndarray  # (n_statements,) column means; 0 for moderated-out columns
+    components: np.ndarray  # (2, n_statements)
+    positions: np.ndarray  # (n_participants, 2)
+
+
+def centred_matrix(matrix: VoteMatrix) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """The centred matrix (sparse) and the column means, moderated-out columns zeroed.
+
+    A zeroed column is constant, so it has mean 0 and adds nothing to the PCA: its cells are
+    dropped from the sparse matrix (they would be explicit zeros).
+    """
+    n_statements = matrix.shape[1]
+    seen = np.bincount(matrix.cols, minlength=n_statements)
+    sums = np.bincount(matrix.cols, weights=matrix.values, minlength=n_statements)
+    center = np.divide(sums, seen, out=np.zeros(n_statements), where=seen > 0)
+    center[matrix.moderated_out] = 0.0
+    data = matrix.values - center[matrix.cols]
+    data[matrix.moderated_out[matrix.cols]] = 0.0
+    centred = matrix.csr(data)
+    centred.eliminate_zeros()
+    return centred, center
+
+
+def principal_components(centred: sparse.csr_matrix) -> np.ndarray:
+    """Top two right singular vectors (rows), each signed so its largest loading is positive:
+    a recomputation after a few more votes then draws the map the same way up."""
+    n_rows, n_cols = centred.shape
+    k = min(N_COMPONENTS, n_rows, n_cols)
+    components = np.zeros((N_COMPONENTS, n_cols))
+    if k == 0 or centred.nnz == 0:
+        return components
+    if min(n_rows, n_cols) <= GRAM_MAX_SIDE:
+        top = _components_from_gram(centred, k)
+    else:
+        start = np.ones(min(n_rows, n_cols)) / np.sqrt(min(n_rows, n_cols))
+        _, values, vt = svds(centred, k=k, v0=start, solver="arpack")
+        top = vt[np.argsort(-values)]
+    for index, component in enumerate(top):
+        largest = np.argmax(np.abs(component))
+        components[index] = component if component[largest] >= 0 else -component
+    return components
+
+
+def _components_from_gram(centred: sparse.csr_matrix, k: int) -> np.ndarray:
+    """Top right singular vectors through the eigenvectors of the smaller Gram matrix."""
+    n_rows, n_cols = centred.shape
+    if n_cols <= n_rows:
+        values, vectors = np.linalg.eigh((centred.T @ centred).toarray())
+        return vectors[:, np.argsort(-values)[:k]].T
+    values, vectors = np.linalg.eigh((centred @ centred.T).toarray())
+    right = np.asarray(centred.T @ vectors[:, np.argsort(-values)[:k]]).T
+    norms = np.linalg.norm(right, axis=1, keepdims=True)
+    return np.divide(right, norms, out=np.zeros_like(right), where=norms > 0)
+
+
+def project(matrix: VoteMatrix) -> Projection:
+    """Every participant's 2D position (Pol.is's sparsity-aware projection)."""
+    centred, center = centred_matrix(matrix)
+    components = principal_components(centred)
+    positions = np.asarray(centred @ components.T)
+    # Pol.is zeroes a moderated-out column for everyone, so it counts as a vote in the scaling.
+    n_statements = matrix.shape[1]
+    unmoderated_seen = np.bincount(
+        matrix.rows[~matrix.moderated_out[matrix.cols]], minlength=matrix.shape[0]
+    )
+    votes = unmoderated_seen + int(matrix.moderated_out.sum())
+    scale = np.sqrt(n_statements / np.maximum(votes, 1))
+    return Projection(center, components, positions * scale[:, None])
