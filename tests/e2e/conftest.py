@@ -86,3 +86,80 @@ def serious_accessibility_issues(page) -> list[str]:
         for v in results.response["violations"]
         if v["impact"] in {"serious", "critical"}
     ]
+
+
+# --- A live server that also serves websockets (the live boards) ------------------------------
+# Django's live_server speaks HTTP only. The live boards need Daphne: it runs as a child process
+# on the test database (PostgreSQL: the rows the test writes are committed, transaction=True),
+# with the same channel layer as the test (Redis in the services pass), so actions the test runs
+# itself reach the browsers too.
+
+
+@pytest.fixture
+def daphne_server(transactional_db):
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.db import connection
+
+    from tests.conftest import require_postgresql
+    from tests.services import _wait_for_port, free_port
+
+    require_postgresql(connection)
+    base = urlsplit(os.environ["DATABASE_URL"])
+    database_url = urlunsplit(base._replace(path="/" + connection.settings_dict["NAME"]))
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "consultation.settings",
+        "DEBUG": "true",
+    }
+    port = free_port()
+    root = Path(__file__).resolve().parents[2]
+    with tempfile.NamedTemporaryFile(prefix="daphne-e2e-", suffix=".log") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "consultation.asgi:application"],
+            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            _wait_for_port(port, process, "daphne")
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            text = Path(log.name).read_text(errors="replace")
+            if "Traceback" in text:
+                print(f"--- journal de Daphne ---\n{text[-6000:]}")
+
+
+@pytest.fixture
+def new_live_page(browser, daphne_server):
+    """Like new_page, on the Daphne server; `user` logs the context in (session cookie)."""
+    from django.test import Client
+
+    contexts = []
+
+    def open_page(user=None, locale: str = "fr-FR"):
+        context = browser.new_context(base_url=daphne_server, locale=locale)
+        context.set_default_timeout(15_000)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            cookie = client.cookies["sessionid"]
+            context.add_cookies(
+                [{"name": "sessionid", "value": cookie.value, "url": daphne_server}]
+            )
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -760,7 +760,7 @@
   }
 
   function readSnapshot(boardId) {
-    var holder = find('[data-live-snapshot-for="' + boardId + '"] script');
+    var holder = find('[data-live-snapshot-for="' + boardId + '"] script', document);
     return holder ? JSON.parse(holder.textContent) : null;
   }
 

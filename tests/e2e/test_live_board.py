@@ -1,0 +1,157 @@
+"""A live workshop in real browsers: a facilitator (console and projected screen) and two
+participants on their phones, each in their own browser context, on a Daphne server.
+
+A card typed on one phone appears on the other, on the console and on the projected board; the
+timer, the lock and the vote reveal reach every screen; a phone that loses the network keeps the
+card typed meanwhile and delivers it once when the network is back. axe-core checks the join and
+board pages.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from consultation.actions.boards import open_session
+from consultation.models import Card
+from tests.e2e.conftest import serious_accessibility_issues
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def session(facilitator, workshop):
+    return open_session(facilitator, workshop, title="Atelier en direct de Béthune", dot_budget=3)
+
+
+def join(page, code: str, nickname: str):
+    page.set_viewport_size(PHONE)
+    page.goto(f"/ateliers-en-direct/rejoindre/?code={code}")
+    page.get_by_label("Votre pseudonyme").fill(nickname)
+    page.get_by_role("button", name="Rejoindre").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Atelier en direct de Béthune")
+    wait_online(page)
+
+
+def wait_online(page):
+    expect(page.locator("[data-live-connection]")).to_have_text(re.compile("^Connecté·e"))
+
+
+def add_card(page, text: str, column: str = "Idées"):
+    page.get_by_label("Colonne").select_option(label=column)
+    page.get_by_label("Votre carte").fill(text)
+    page.get_by_role("button", name="Ajouter ma carte").click()
+
+
+def card(page, text: str):
+    return page.locator(".live-card").filter(has_text=text)
+
+
+def console_command(console, name: str):
+    console.get_by_role("button", name=name, exact=True).click()
+
+
+def test_a_live_workshop_on_three_screens(new_live_page, session, facilitator):
+    alice, bruno = new_live_page(), new_live_page()
+    console = new_live_page(user=facilitator)
+    console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
+    wait_online(console)
+    projection = console.context.new_page()
+    projection.goto(f"/ateliers-en-direct/{session.pk}/projection/")
+    expect(projection.locator(".live-code--huge")).to_have_text(session.join_code)
+    wait_online(projection)
+    join(alice, session.join_code, "Alice")
+    join(bruno, session.join_code, "Bruno")
+
+    # A card typed on one phone appears on the other, the console and the projected board.
+    add_card(alice, "Des repères de crue dans chaque village")
+    for page in (bruno, console, projection):
+        expect(card(page, "Des repères de crue dans chaque village")).to_have_count(1)
+    expect(card(bruno, "Des repères de crue").locator(".live-card__author")).to_have_text("Alice")
+
+    # Plain text everywhere: markup typed on a phone is shown, never run.
+    add_card(bruno, "<img src=x onerror=alert(1)> Curer les fossés")
+    for page in (alice, projection):
+        expect(card(page, "<img src=x onerror=alert(1)> Curer les fossés")).to_have_count(1)
+        assert page.locator(".live-card img").count() == 0
+
+    # The timer runs on every screen from the server's clock.
+    console.get_by_label("Durée en minutes").fill("2")
+    console_command(console, "Démarrer")
+    for page in (alice, projection):
+        expect(page.locator("[data-live-timer-label]")).to_have_text("Temps restant")
+        expect(page.locator("[data-live-timer]")).to_have_text(re.compile(r"^0[12]:\d\d$"))
+    console_command(console, "Pause")
+    expect(alice.locator("[data-live-timer-label]")).to_have_text("Minuteur en pause")
+
+    # Locked: the phones say so, and a card typed then is refused with the reason, text kept.
+    console_command(console, "Verrouiller le tableau")
+    expect(bruno.get_by_text("Tableau verrouillé")).to_be_visible()
+    add_card(bruno, "Une carte trop tard")
+    expect(bruno.locator("[data-live-errors]")).to_contain_text("verrouillé")
+    expect(bruno.get_by_label("Votre carte")).to_have_value("Une carte trop tard")
+    expect(card(alice, "Une carte trop tard")).to_have_count(0)
+    console_command(console, "Déverrouiller")
+    expect(bruno.get_by_text("Tableau verrouillé")).to_be_hidden()
+
+    # Dot votes stay hidden until the facilitator reveals them.
+    console.get_by_label("Étape en cours").select_option("vote")
+    console_command(console, "Changer d'étape")
+    expect(bruno.locator("[data-live-step]")).to_have_text("Vote")
+    card(bruno, "Des repères de crue").get_by_role(
+        "button", name=re.compile("Ajouter une gommette")
+    ).click()
+    expect(bruno.locator("[data-live-dots-left]")).to_have_text("Gommettes restantes : 2")
+    expect(card(alice, "Des repères de crue").locator(".live-card__dots")).to_have_count(0)
+    expect(card(console, "Des repères de crue").locator(".live-card__dots")).to_have_text(
+        "1 gommettes"
+    )
+    console_command(console, "Révéler les votes")
+    expect(card(alice, "Des repères de crue").locator(".live-card__dots")).to_have_text(
+        "1 gommettes"
+    )
+    expect(card(projection, "Des repères de crue").locator(".live-card__dots")).to_have_text(
+        "1 gommettes"
+    )
+
+    # Back to writing; one phone loses the network and its card waits, then arrives once.
+    console.get_by_label("Étape en cours").select_option("divergence")
+    console_command(console, "Changer d'étape")
+    expect(bruno.locator("[data-live-step]")).to_have_text("Expression")
+    bruno.context.set_offline(True)
+    expect(bruno.locator("[data-live-connection]")).to_have_text(re.compile("^Connexion perdue"))
+    add_card(bruno, "Une carte écrite sans réseau", column="Actions")
+    pending = card(bruno, "Une carte écrite sans réseau")
+    expect(pending).to_have_count(1)
+    expect(pending).to_contain_text("En attente d'envoi")
+    expect(card(alice, "Une carte écrite sans réseau")).to_have_count(0)
+    assert not Card.objects.filter(text="Une carte écrite sans réseau").exists()
+    bruno.context.set_offline(False)
+    for page in (bruno, alice, console, projection):
+        expect(card(page, "Une carte écrite sans réseau")).to_have_count(1)
+    expect(card(bruno, "Une carte écrite sans réseau")).not_to_contain_text("En attente d'envoi")
+    # Reloading the phone resends nothing twice.
+    bruno.reload()
+    wait_online(bruno)
+    expect(card(bruno, "Une carte écrite sans réseau")).to_have_count(1)
+    assert Card.objects.filter(text="Une carte écrite sans réseau").count() == 1
+
+
+def test_the_join_and_board_pages_pass_axe(new_live_page, session, facilitator):
+    page = new_live_page()
+    page.goto(f"/ateliers-en-direct/rejoindre/?code={session.join_code}")
+    issues = {"rejoindre": serious_accessibility_issues(page)}
+    join(page, session.join_code, "Alice")
+    add_card(page, "Une haie le long du chemin")
+    expect(card(page, "Une haie le long du chemin")).to_have_count(1)
+    issues["tableau"] = serious_accessibility_issues(page)
+    console = new_live_page(user=facilitator)
+    console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
+    wait_online(console)
+    issues["animer"] = serious_accessibility_issues(console)
+    console.goto(f"/ateliers-en-direct/{session.pk}/projection/")
+    wait_online(console)
+    issues["projection"] = serious_accessibility_issues(console)
+    assert issues == {"rejoindre": [], "tableau": [], "animer": [], "projection": []}
