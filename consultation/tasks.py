@@ -14,15 +14,21 @@ from consultation.models import Contribution, OfficialAnswer, Registration, User
 
 
 def _recipients_of(contribution: Contribution) -> list[str]:
+    """Author, followers, and the workshop participants whose cards became this contribution
+    and who left an email to hear what became of it. Each address once."""
     ids = set(contribution.follows.values_list("user_id", flat=True))
     if contribution.author_id:
         ids.add(contribution.author_id)
-    return list(
+    accounts = set(
         User.objects.filter(pk__in=ids, is_active=True, deleted_at__isnull=True)
         .exclude(email__isnull=True)
         .exclude(email="")
         .values_list("email", flat=True)
     )
+    workshop = set(
+        contribution.source_cards.exclude(author__email="").values_list("author__email", flat=True)
+    )
+    return sorted(accounts | workshop)
 
 
 @task()
