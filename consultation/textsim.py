@@ -30,6 +30,15 @@ STOP_WORDS = frozenset(
     peut peuvent pourrait pourraient doit doivent devrait devraient fait faire faites afin
     chaque autre autres entre depuis avant après encore déjà lors leurs dont où quand
     proposer propose proposons proposition idée idées etc
+    dès sous près vers chez contre selon pendant durant hors parmi sinon puis ensuite enfin
+    là celui celle ceux celles lequel laquelle quoi rien jamais toujours trop peu beaucoup
+    assez surtout autant tant vraiment juste bout chose choses gens fois jour jours an ans
+    année années mois heure heures dire dit dis mettre mis prendre pris voir vu savoir sais
+    pouvoir vouloir veut voudrais voulons devoir aller va vont allé venir venu venus venue
+    passé passée existe bouge aujourd hui hier demain maintenant quelque quelques plusieurs
+    aucun aucune chacun certains certaines personne tant depuis lorsque parce puisque
+    cependant pourtant notamment vraiment bon bonne grand grande petit petite nouveau
+    nouvelle nouveaux nouvelles beaucoup
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 WORD = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœæ]{2,}")

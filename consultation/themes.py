@@ -34,7 +34,10 @@ class Grouping:
 
 
 def _candidate_ks(n: int) -> list[int]:
-    return [k for k in (3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30) if 2 <= k <= n // 4] or [
+    # People read themes: beyond about thirty, or sqrt(n/2) for smaller campaigns, the
+    # silhouette's preference for many tight clusters stops helping them.
+    ceiling = min(30, max(3, round((n / 2) ** 0.5)), n // 4)
+    return [k for k in (3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30) if 2 <= k <= ceiling] or [
         max(1, min(2, n))
     ]
 
@@ -98,10 +101,14 @@ def group_texts(texts: list[str], *, k: int | None = None, seed: int = SEED) -> 
     started = time.perf_counter()
     words = display_words(texts)
     features = vectorizer.get_feature_names_out()
+    overall = np.asarray(matrix.mean(axis=0)).ravel()
     terms, typical = [], []
     for theme in range(k):
         members = np.flatnonzero(labels == theme)
-        weights = np.asarray(matrix[members].mean(axis=0)).ravel()
+        inside = np.asarray(matrix[members].mean(axis=0)).ravel()
+        # Characteristic, not merely frequent: weight inside the theme beyond its weight
+        # everywhere, so words every contribution uses do not name every theme.
+        weights = inside * np.log1p(inside / (overall + 1e-9))
         top = np.argsort(-weights, kind="stable")[:TERMS_PER_THEME]
         terms.append([words.get(features[i], features[i]) for i in top if weights[i] > 0])
         closeness = points[members] @ model.cluster_centers_[theme]
