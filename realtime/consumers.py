@@ -18,6 +18,7 @@ import logging
 import time
 
 from channels.db import database_sync_to_async
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from consultation.actions.boards import record_presence, resolve_participant, run_command
@@ -82,6 +83,17 @@ class TokenBucket:
             return False
         self.tokens -= 1
         return True
+
+
+def orm(function):
+    """Run ORM work off the event loop.
+
+    Channels' default runs every ORM call of the process in ONE thread: during a join storm the
+    handshakes' own session lookups (AuthMiddleware) queued behind hundreds of snapshots, past
+    Daphne's 5 s handshake timeout. On PostgreSQL our calls go to the thread pool instead (one
+    connection per thread, from the pool); SQLite admits one writer at a time: one thread.
+    """
+    return database_sync_to_async(function, thread_sensitive=connection.vendor == "sqlite")
 
 
 def protocol_code(refusal: ActionRefused) -> str:
@@ -160,7 +172,7 @@ class BoardConsumer:
         return hello
 
     async def _open(self, hello: dict) -> None:
-        admitted = await database_sync_to_async(self._admit)(hello.get("token"))
+        admitted = await orm(self._admit)(hello.get("token"))
         if isinstance(admitted, int):
             raise Closing(admitted)
         self.participant, self.board = admitted
@@ -225,7 +237,7 @@ class BoardConsumer:
         """Send a snapshot or what was missed since `last_seq`, then `ready`."""
         async with self._sync_lock:
             self.socket.begin_sync()
-            texts, seq = await database_sync_to_async(self._read_board)(last_seq)
+            texts, seq = await orm(self._read_board)(last_seq)
             for text in texts:
                 self.socket.send_text(text)
             self.socket.send_text(dumps({"type": "ready", "last_seq": seq}))
@@ -243,9 +255,7 @@ class BoardConsumer:
 
     async def _fetch_since(self, last_seq: int) -> list[fanout.Event] | None:
         """For the fan-out's catch-up after lost events: the events after `last_seq`."""
-        events = await database_sync_to_async(board_events_since)(
-            self.participant, self.board, last_seq
-        )
+        events = await orm(board_events_since)(self.participant, self.board, last_seq)
         return None if events is None else [(event["seq"], dumps(event)) for event in events]
 
     def _schedule_resync(self) -> None:
@@ -316,9 +326,7 @@ class BoardConsumer:
 
     async def _run(self, command: dict) -> None:
         try:
-            outcome = await database_sync_to_async(run_command)(
-                self.participant, self.board, command
-            )
+            outcome = await orm(run_command)(self.participant, self.board, command)
         except ActionRefused as refusal:
             self._error(protocol_code(refusal), refusal.message, command["id"])
             return
@@ -333,7 +341,7 @@ class BoardConsumer:
         last = self.presence_marked_at
         if last is None or now - last >= PRESENCE_REFRESH:
             self.presence_marked_at = now
-            await database_sync_to_async(record_presence)(self.participant, True)
+            await orm(record_presence)(self.participant, True)
 
     def _emit(self, message: dict) -> None:
         self.socket.send_text(dumps(message))
@@ -355,7 +363,7 @@ class BoardConsumer:
         if self.socket is not None:
             await self.fanout.detach(self.group, self.socket)
             try:
-                await database_sync_to_async(record_presence)(self.participant, False)
+                await orm(record_presence)(self.participant, False)
             except Exception:
                 logger.warning("presence not recorded on leaving %s", self.group, exc_info=True)
 
