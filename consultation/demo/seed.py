@@ -28,6 +28,7 @@ from consultation.actions.workshops import register
 from consultation.demo import content
 from consultation.demo.content import Place
 from consultation.demo.live import seed_live_session
+from consultation.demo.moderation import seed_moderation
 from consultation.demo.territory import ARRAS_DISTRICT, COMMUNES, RIVER_BASINS, CommuneSpec
 from consultation.models import (
     Area,
@@ -57,7 +58,12 @@ SEED = 2024
 # refuse it, so they are lifted for this run only. Emails are not sent: the dummy task backend
 # records the "official answer" notifications instead of mailing demo addresses.
 SEEDING_SETTINGS = {
-    "RATE_LIMITS": {"contribution": "1000000/s", "comment": "1000000/s", "signup": "1000000/s"},
+    "RATE_LIMITS": {
+        "contribution": "1000000/s",
+        "comment": "1000000/s",
+        "signup": "1000000/s",
+        "report": "1000000/s",
+    },
     "TASKS": {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}},
 }
 
@@ -293,6 +299,8 @@ class DemoBuilder:
         )
         self.summary.add("cartes de l'atelier en direct", cards)
         self.summary.live_session_id = self.live_session.pk
+        for what, n in seed_moderation(self.campaign, self.staff, self.residents).items():
+            self.summary.add(what, n)
         return self.summary
 
     # territory, campaign, people -----------------------------------------------------------

@@ -20,13 +20,18 @@ from consultation.models import (
     Commune,
     Contribution,
     LiveSession,
+    Merge,
+    ModerationDecision,
     OfficialAnswer,
     Participant,
     Phase,
     Registration,
+    Report,
     Statement,
     StatementVote,
     Support,
+    SynthesisVersion,
+    Topic,
     User,
     Workshop,
 )
@@ -37,7 +42,7 @@ SLUG = "inventons-le-territoire-de-demain"
 MODELS = [
     Area, Commune, Campaign, Phase, User, CampaignRole, Workshop, Registration, Contribution,
     Comment, Support, OfficialAnswer, Statement, StatementVote, LiveSession, Participant, Card,
-    BoardEvent,
+    BoardEvent, Report, ModerationDecision, Topic, Merge, SynthesisVersion,
 ]  # fmt: skip
 
 
@@ -192,3 +197,18 @@ def test_the_demo_has_an_open_live_board_with_a_printed_code(seeded):
     assert {c.author.nickname for c in cards} >= {"Martine, Beutin", "Jean-Luc, agriculteur"}
     seed()
     assert cards.count() == 7
+
+
+def test_the_demo_shows_moderation_work_in_progress(seeded):
+    campaign, _output, _elapsed = seeded
+    spam = Comment.objects.get(body__startswith="Vends pompe de relevage")
+    assert spam.visibility == "hidden"
+    assert ModerationDecision.objects.filter(action="auto_hide", target_id=spam.pk).exists()
+    # Hidden automatically, the spam still waits for a moderator, like the off-topic comment.
+    assert Report.objects.filter(resolved_at__isnull=True).count() == 4
+    assert campaign.topics.count() == 12
+    assert all(" · " in topic.label for topic in campaign.topics.all())
+    merge = Merge.objects.get()
+    assert merge.merged.title.startswith("Qui doit entretenir les fossés")
+    version = SynthesisVersion.objects.get()
+    assert version.citations and version.section.published_version is None
