@@ -12,7 +12,7 @@ and Lanczos (ARPACK, started from Pol.is's all-ones vector) converge to the same
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
+from scipy import linalg, sparse
 from scipy.sparse.linalg import svds
 
 from consultation.opinion.matrix import VoteMatrix
@@ -68,14 +68,19 @@ def principal_components(centred: sparse.csr_matrix) -> np.ndarray:
     return components
 
 
+def _top_eigenvectors(gram: np.ndarray, k: int) -> np.ndarray:
+    """Eigenvectors of the k largest eigenvalues, largest first (only those are computed)."""
+    n = len(gram)
+    values, vectors = linalg.eigh(gram, subset_by_index=[n - k, n - 1])
+    return vectors[:, np.argsort(-values)]
+
+
 def _components_from_gram(centred: sparse.csr_matrix, k: int) -> np.ndarray:
     """Top right singular vectors through the eigenvectors of the smaller Gram matrix."""
     n_rows, n_cols = centred.shape
     if n_cols <= n_rows:
-        values, vectors = np.linalg.eigh((centred.T @ centred).toarray())
-        return vectors[:, np.argsort(-values)[:k]].T
-    values, vectors = np.linalg.eigh((centred @ centred.T).toarray())
-    right = np.asarray(centred.T @ vectors[:, np.argsort(-values)[:k]]).T
+        return _top_eigenvectors((centred.T @ centred).toarray(), k).T
+    right = np.asarray(centred.T @ _top_eigenvectors((centred @ centred.T).toarray(), k)).T
     norms = np.linalg.norm(right, axis=1, keepdims=True)
     return np.divide(right, norms, out=np.zeros_like(right), where=norms > 0)
 
