@@ -100,7 +100,7 @@ def live_texts() -> dict:
         "no_card": _("Aucune carte pour le moment."),
         "spotlight_title": _("Carte mise en avant"),
         "rename": _("Renommer"),
-        "name": _("Nom"),
+        "name": _("Nom du regroupement"),
         "generic_error": _("Une erreur est survenue : réessayez."),
         "empty_card": _("Écrivez le texte de votre carte avant de l'ajouter."),
         "open_board": _("Ouvert à la saisie"),
@@ -187,24 +187,26 @@ def _timer_text(timer: dict) -> str:
     return f"{minutes:02d}:{seconds:02d}"
 
 
-def board_view(snapshot: dict) -> dict:
-    """Columns with their cards, clustered cards together (the order board.js uses too)."""
+def board_view(snapshot: dict, *, hidden: bool = True) -> dict:
+    """Columns with their cards, clustered cards together (the order board.js uses too).
+    `hidden=False` leaves out hidden cards that staff would see (the projected screen)."""
     clusters = {c["id"]: c for c in snapshot["clusters"]}
     order = {cluster_id: index for index, cluster_id in enumerate(clusters)}
+    shown = [c for c in snapshot["cards"] if hidden or not c.get("hidden")]
+    spotlight = snapshot["session"].get("spotlight")
     columns = []
     for column in snapshot["columns"]:
-        cards = [dict(card) for card in snapshot["cards"] if card["column"] == column["id"]]
+        cards = [dict(card) for card in shown if card["column"] == column["id"]]
         for card in cards:
             card["cluster_name"] = clusters.get(card["cluster"], {}).get("name", "")
             card["colour_label"] = COLOUR_LABELS.get(card["colour"], "")
         cards.sort(key=lambda c: (order.get(c["cluster"], len(order)), c["position"], c["id"]))
         columns.append({**column, "cards": cards})
-    session = snapshot["session"]
     return {
         "columns": columns,
         "clusters": snapshot["clusters"],
-        "spotlight": session.get("spotlight"),
-        "timer_text": _timer_text(session.get("timer") or {}),
+        "spotlight": spotlight if spotlight and (hidden or not spotlight.get("hidden")) else None,
+        "timer_text": _timer_text(snapshot["session"].get("timer") or {}),
     }
 
 
@@ -407,6 +409,7 @@ def projection(request: HttpRequest, session: LiveSession):
     participant = _participant(request, session)
     board = _board_for(request, participant)
     context = _board_context(session, participant, board)
+    context["view"] = board_view(context["snapshot"], hidden=False)
     join_url = _join_url(request, session)
     context.update({"join_url": join_url, "qr_svg": _qr_svg(join_url)})
     return render(request, "frontend/live/projection.html", context)

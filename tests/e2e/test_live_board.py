@@ -155,3 +155,76 @@ def test_the_join_and_board_pages_pass_axe(new_live_page, session, facilitator):
     wait_online(console)
     issues["projection"] = serious_accessibility_issues(console)
     assert issues == {"rejoindre": [], "tableau": [], "animer": [], "projection": []}
+
+
+def test_the_facilitator_moderates_groups_and_spotlights_from_the_console(
+    new_live_page, session, facilitator
+):
+    alice, bruno = new_live_page(), new_live_page()
+    alice.on("dialog", lambda dialog: dialog.accept())
+    console = new_live_page(user=facilitator)
+    console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
+    wait_online(console)
+    projection = console.context.new_page()
+    projection.goto(f"/ateliers-en-direct/{session.pk}/projection/")
+    wait_online(projection)
+    join(alice, session.join_code, "Alice")
+    join(bruno, session.join_code, "Bruno")
+    add_card(alice, "Le numéro du voisin : 06 00 00 00 00")
+    add_card(alice, "Planter des haies")
+    add_card(alice, "Une carte à retirer")
+    expect(card(bruno, "Une carte à retirer")).to_have_count(1)
+
+    # Authors edit and delete their own cards.
+    card(alice, "Planter des haies").get_by_role("button", name=re.compile("^Modifier")).click()
+    alice.get_by_label("Texte de la carte").fill("Planter des haies vives")
+    alice.get_by_role("button", name="Enregistrer").click()
+    expect(card(bruno, "Planter des haies vives")).to_have_count(1)
+    card(alice, "Une carte à retirer").get_by_role("button", name=re.compile("^Supprimer")).click()
+    expect(card(bruno, "Une carte à retirer")).to_have_count(0)
+    assert (
+        card(bruno, "Le numéro du voisin")
+        .get_by_role("button", name=re.compile("^Modifier"))
+        .count()
+        == 0
+    )
+
+    # Hidden with a reason: gone from the phones and the projection, kept for the console.
+    phone_card = card(console, "Le numéro du voisin")
+    phone_card.locator("summary").click()
+    phone_card.get_by_label("Motif").select_option(label="Données personnelles")
+    phone_card.get_by_role("button", name="Masquer").click()
+    expect(card(bruno, "Le numéro du voisin")).to_have_count(0)
+    expect(card(projection, "Le numéro du voisin")).to_have_count(0)
+    expect(card(console, "Le numéro du voisin")).to_contain_text("Masquée")
+
+    # Spotlight on every screen.
+    hedge = card(console, "Planter des haies vives")
+    hedge.locator("summary").click()
+    hedge.get_by_role("button", name="Mettre en avant").click()
+    expect(projection.locator("[data-live-spotlight-text]")).to_have_text("Planter des haies vives")
+
+    # A cluster, then the card put in it.
+    console.get_by_label("Nouveau regroupement").fill("Haies et bocage")
+    console.get_by_role("button", name="Créer").click()
+    expect(console.get_by_label("Nom du regroupement")).to_have_value("Haies et bocage")
+    hedge = card(console, "Planter des haies vives")
+    if not hedge.locator("details").evaluate("d => d.open"):
+        hedge.locator("summary").click()
+    hedge.get_by_label("Regroupement", exact=True).select_option(label="Haies et bocage")
+    hedge.get_by_role("button", name="Déplacer").click()
+    expect(card(bruno, "Planter des haies vives")).to_contain_text("Regroupement : Haies et bocage")
+
+    # Anonymous mode: the phones no longer show who wrote what; the console does.
+    console_command(console, "Activer le mode anonyme")
+    expect(card(bruno, "Planter des haies vives").locator(".live-card__author")).to_have_count(0)
+    expect(card(console, "Planter des haies vives").locator(".live-card__author")).to_have_text(
+        "Alice"
+    )
+
+    # Removing someone closes their board.
+    console.on("dialog", lambda dialog: dialog.accept())
+    console.locator("[data-live-presence] li").filter(has_text="Bruno").get_by_role(
+        "button", name=re.compile("^Retirer")
+    ).click()
+    expect(bruno.locator("[data-live-errors]")).to_contain_text("vous n'y avez plus accès")

@@ -478,3 +478,17 @@ def test_the_printable_page_lists_clusters_with_their_votes(
     page = logged_in(facilitator).get(url("live_print", live_session)).content.decode()
     assert "Regroupement : Haies — 2 gommettes" in page
     assert "Idée 1" in page and "Idée 2" in page
+
+
+def test_the_projected_screen_never_shows_a_hidden_card(
+    live_session, board, guest, host, facilitator
+):
+    card = add_card(guest, board, "Le numéro du voisin : 06 00 00 00 00")
+    run_command(host, board, command("card.spotlight", card=card.pk))
+    run_command(host, board, command("card.hide", card=card.pk, reason="personal_data"))
+    client = logged_in(facilitator)
+    projected = client.get(url("live_projection", live_session)).content.decode()
+    assert 'class="live-card__text">Le numéro du voisin' not in projected
+    assert re.search(r"data-live-spotlight-text></p>", projected)
+    console = client.get(url("live_console", live_session)).content.decode()
+    assert 'class="live-card__text">Le numéro du voisin' in console

@@ -322,6 +322,9 @@
     this.cards = {};
     this.pending = {};
     this.editing = {};
+    // Broadcast events say "mine: false" to everyone: the author learns it from the snapshot,
+    // the ack, or the key of a card they are waiting for.
+    this.mine = {};
     this.controls = MODE !== "projection";
     this.load(snapshot);
   }
@@ -333,6 +336,7 @@
     this.cards = {};
     snapshot.cards.forEach(function (card) {
       self.cards[card.id] = card;
+      if (card.mine) self.mine[card.id] = true;
       delete self.pending[card.key]; // applied before the connection dropped; the ack follows
     });
     this.me = snapshot.me;
@@ -349,7 +353,8 @@
     var card = message.card;
     switch (message.type) {
       case "card.added":
-        if (!this.cards[card.id] && !card.mine && !this.pending[card.key]) announceNewCard();
+        if (this.pending[card.key] || outbox.has(card.key)) this.mine[card.id] = true;
+        else if (!this.cards[card.id]) announceNewCard();
         this.cards[card.id] = card;
         delete this.pending[card.key];
         break;
@@ -408,9 +413,10 @@
 
   BoardView.prototype.ack = function (message) {
     var result = message.result || {};
-    if (result.card && typeof result.card === "object" && !this.cards[result.card.id]) {
+    if (result.card && typeof result.card === "object") {
+      if (result.card.mine) this.mine[result.card.id] = true;
       // The ack may come before the event: show the card now; the event will not repeat it.
-      this.cards[result.card.id] = result.card;
+      if (!this.cards[result.card.id]) this.cards[result.card.id] = result.card;
       delete this.pending[result.card.key];
     }
     if (typeof result.dots_left === "number" && this.me) {
@@ -467,6 +473,8 @@
   BoardView.prototype.cardList = function () {
     var self = this;
     var list = Object.keys(this.cards).map(function (id) { return self.cards[id]; });
+    // The projected screen is a staff socket, but a hidden card must not show in the room.
+    if (MODE === "projection") list = list.filter(function (c) { return !c.hidden; });
     Object.keys(this.pending).forEach(function (key) { list.push(self.pending[key]); });
     return list;
   };
@@ -529,7 +537,7 @@
   BoardView.prototype.participantControls = function (card, item) {
     var self = this;
     var open = session.state.status === "open";
-    if (open && card.mine && this.editing[card.id] === undefined) {
+    if (open && (card.mine || this.mine[card.id]) && this.editing[card.id] === undefined) {
       item.appendChild(el("div", { className: "live-card__actions" },
         el("button", { type: "button", className: "fr-btn fr-btn--sm fr-btn--tertiary", "data-focus-key": "edit-" + card.id,
           onclick: function () { self.editing[card.id] = card.text; self.render(); var t = find('[data-focus-key="edit-text-' + card.id + '"]'); if (t) t.focus(); } },
@@ -604,9 +612,12 @@
     var spot = session.state.spotlight && session.state.spotlight.id === card.id;
     var details = el("details", { className: "live-card__controls", "data-open-key": "card-" + card.id },
       el("summary", { "data-focus-key": "summary-" + card.id }, T.actions, el("span", { className: "fr-sr-only", text: " « " + card.text.slice(0, 40) + " »" })));
-    details.appendChild(spot
-      ? commandForm("card.spotlight", b, [hidden("card", "")], T.unspotlight)
-      : commandForm("card.spotlight", b, [hidden("card", card.id)], T.spotlight));
+    var facilitator = MODE === "console" || root.dataset.facilitator === "1";
+    if (facilitator) {
+      details.appendChild(spot
+        ? commandForm("card.spotlight", b, [hidden("card", "")], T.unspotlight)
+        : commandForm("card.spotlight", b, [hidden("card", card.id)], T.spotlight));
+    }
     if (card.hidden) {
       details.appendChild(commandForm("card.restore", b, [hidden("card", card.id)], T.restore, "fr-btn--secondary"));
     } else {
@@ -615,7 +626,7 @@
         el("label", { className: "fr-label", "for": "motif-js-" + card.id, text: T.reason }),
         select("reason", "motif-js-" + card.id, reasons, "")], T.hide, "fr-btn--secondary"));
     }
-    if (MODE === "console" || root.dataset.facilitator === "1") {
+    if (facilitator) {
       var colours = COLOURS.map(function (k) { return [k, T.colours[k]]; });
       details.appendChild(commandForm("card.colour", b, [hidden("card", card.id),
         el("label", { className: "fr-label", "for": "couleur-js-" + card.id, text: T.colour }),
@@ -696,8 +707,9 @@
       }
       var spotBox = find("[data-live-spotlight]");
       if (spotBox) {
-        spotBox.hidden = !s.spotlight;
-        find("[data-live-spotlight-text]").textContent = s.spotlight ? s.spotlight.text : "";
+        var shown = s.spotlight && !s.spotlight.hidden ? s.spotlight : null;
+        spotBox.hidden = !shown;
+        find("[data-live-spotlight-text]").textContent = shown ? shown.text : "";
       }
       this.tick();
     },
