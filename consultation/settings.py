@@ -159,7 +159,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                # channels_redis waits 5 s in BZPOPMIN: a socket timeout above that keeps an
+                # idle fan-out listener from timing out (redis-py 8 defaults to 5 s).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # One channel per process carries every board event of that process.
+                "capacity": 5000,
+            },
         }
     }
     CACHES = {

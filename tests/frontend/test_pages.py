@@ -172,8 +172,9 @@ def test_the_campaign_page_query_count_does_not_grow(
     client.get(campaign_url(campaign))  # warm the session
     # campaign, phases, session, user, themes, campaign areas, communes (filters),
     # figures: contributions, participants, workshops; paginator count, one page of
-    # contributions (with counts, answer, theme, commune, author joined), the menu's campaigns.
-    with django_assert_num_queries(13):
+    # contributions (with counts, answer, theme, commune, author joined), the menu's campaigns,
+    # the person's roles (the menu's "Modération" entry).
+    with django_assert_num_queries(14):
         response = client.get(campaign_url(campaign))
     assert response.status_code == 200
     assert len(response.context["page_obj"].object_list) == min(count, 20)

@@ -516,8 +516,8 @@ def test_the_statements_page_query_count_does_not_grow(
     client.force_login(resident)
     client.get(statements_url(campaign))
     # campaign, phases, session, user, statements with their counts, the person's votes,
-    # the menu's campaigns
-    with django_assert_num_queries(7):
+    # the menu's campaigns, the person's roles (the menu's "Modération" entry)
+    with django_assert_num_queries(8):
         response = client.get(statements_url(campaign))
     assert len(response.context["statements"]) == 30
 
