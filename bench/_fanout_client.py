@@ -26,7 +26,7 @@ import time
 from collections import Counter, defaultdict
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 JOIN_TIMEOUT = 60.0
 
@@ -59,7 +59,7 @@ class Clients:
             return "délai dépassé", time.time() - started
         except ConnectionClosed as closed:
             return f"fermée {closed.rcvd.code if closed.rcvd else '?'}", time.time() - started
-        except OSError as error:
+        except (OSError, InvalidHandshake) as error:
             return type(error).__name__, time.time() - started
         index = len(self.sockets)
         self.sockets.append(socket)
