@@ -39,6 +39,9 @@ OUTBOX_LIMIT = 1_000  # messages waiting for one slow socket before it is closed
 CLOSE_TOO_SLOW = 1013  # "try again later": the client reconnects and catches up
 RETRY_FIRST, RETRY_MAX = 0.1, 5.0  # listener backoff after a channel-layer failure (seconds)
 REFRESH_MAX = 3_600.0  # re-add group memberships at least this often (seconds)
+# channels_redis blocks 5 s in BZPOPMIN, and redis-py 8 reads with a 5 s socket timeout by
+# default: an idle listener would fail every 5 s. Block for less than the read timeout.
+BLOCKING_POP_SECONDS = 2
 
 # One event of a board, as a socket receives it: its number (None if ephemeral) and its text.
 Event = tuple[int | None, str]
@@ -277,6 +280,9 @@ class FanOut:
         self.rooms: dict[str, Room] = {}
         self.received = 0  # channel-layer messages taken by the listener
         self.delivered = 0  # board events handed to local sockets
+        self.failures = 0  # channel-layer failures met by the listener
+        if getattr(layer, "brpop_timeout", 0) > BLOCKING_POP_SECONDS:
+            layer.brpop_timeout = BLOCKING_POP_SECONDS
         self._joined: set[str] = set()
         self._membership = asyncio.Lock()
         self._listener: asyncio.Task | None = None
@@ -355,6 +361,7 @@ class FanOut:
                 raise
             except Exception:
                 logger.warning("channel layer unavailable, retry in %.1f s", delay, exc_info=True)
+                self.failures += 1
                 failed = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX)

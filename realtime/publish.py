@@ -10,6 +10,7 @@ not sockets. Any other event keeps the campaign shape {"type": "domain.event", "
 
 import json
 import logging
+import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -18,6 +19,10 @@ from django.db import transaction
 from realtime.fanout import BOARD_EVENT
 
 logger = logging.getLogger(__name__)
+
+# Right after a Redis restart the layer's pooled connections are dead: the first send fails, a
+# second one on a new connection succeeds. Beyond that, listeners catch up from the event log.
+SEND_ATTEMPTS, SEND_RETRY_SECONDS = 3, 0.05
 
 
 def dumps(message: dict) -> str:
@@ -45,8 +50,20 @@ def publish_on_commit(group: str, event: dict) -> None:
     def send() -> None:
         layer = get_channel_layer()
         if layer is not None:
-            async_to_sync(layer.group_send)(group, message)
+            _send_with_retries(layer, group, message)
 
     # robust: the change is committed whatever happens to the channel layer (Redis restarting);
     # the action still answers, and live clients catch up from the board's event log.
     transaction.on_commit(send, robust=True)
+
+
+def _send_with_retries(layer, group: str, message: dict) -> None:
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            async_to_sync(layer.group_send)(group, message)
+            return
+        except Exception:
+            if attempt == SEND_ATTEMPTS:
+                raise
+            logger.warning("group_send to %s failed, attempt %d", group, attempt, exc_info=True)
+            time.sleep(SEND_RETRY_SECONDS * attempt)  # after commit, never inside a transaction

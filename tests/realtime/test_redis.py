@@ -73,6 +73,29 @@ def test_each_process_gets_one_message_per_event_for_all_its_sockets(redis_layer
     run(scenario)
 
 
+def test_an_idle_listener_does_not_time_out(redis_layer):
+    # redis-py 8 reads with a 5 s timeout by default, the time channels_redis blocks in BZPOPMIN.
+    async def scenario():
+        hub = FanOut(RedisChannelLayer(hosts=[redis_layer.url]))
+        client = Client()
+        socket = LocalSocket(
+            client.send, participant_id=1, audience="staff", fetch_since=None, resync=lambda: None
+        )
+        socket.end_sync(0)
+        await hub.attach("board.42", socket)
+        await asyncio.sleep(7)
+        assert hub.failures == 0
+        await hub.layer.group_send("board.42", board_message("board.42", {
+            "seq": 1, "audiences": {"staff": {"t": "s"}}
+        }))  # fmt: skip
+        await asyncio.wait_for(client.arrived.wait(), WAIT)
+        assert client.texts == ['{"t":"s"}']
+        await hub.detach("board.42", socket)
+        await hub.layer.flush()
+
+    run(scenario)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_no_card_is_lost_or_doubled_when_redis_restarts(redis_layer, board, guest, facilitator):
     cookie = login_cookie(facilitator)
