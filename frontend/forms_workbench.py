@@ -24,9 +24,9 @@ class ContributionNumberField(forms.ModelChoiceField):
         "invalid_choice": _("Aucune contribution n° %(value)s dans cette campagne."),
     }
 
-    def __init__(self, campaign: Campaign, **kwargs):
+    def __init__(self, **kwargs):
         super().__init__(
-            queryset=Contribution.objects.filter(campaign=campaign),
+            queryset=Contribution.objects.none(),  # the form sets the campaign's
             widget=forms.NumberInput(attrs={"min": 1, "inputmode": "numeric"}),
             **kwargs,
         )
@@ -36,6 +36,13 @@ class ContributionNumberField(forms.ModelChoiceField):
             raise forms.ValidationError(
                 _("Saisissez le numéro de la contribution (des chiffres uniquement)."),
                 code="invalid",
+            )
+        if value not in self.empty_values and len(str(value).strip()) > 12:
+            # A number no row can have (and that some databases refuse to compare).
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
             )
         return super().to_python(value)
 
@@ -53,22 +60,20 @@ class MergeForm(DsfrBaseForm):
     """Merge one contribution into another: `merged` disappears from the listing, `result`
     receives its supporters."""
 
-    merged = forms.Field()  # replaced in __init__ (it needs the campaign)
-    result = forms.Field()
+    merged = ContributionNumberField(
+        label=_("Numéro de la contribution à fusionner"),
+        help_text=_("Elle reste lisible et renvoie vers la contribution conservée."),
+    )
+    result = ContributionNumberField(
+        label=_("Numéro de la contribution conservée"),
+        help_text=_("Elle reçoit les soutiens et les abonnements de l'autre."),
+    )
     note = _note_field()
 
     def __init__(self, *args, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["merged"] = ContributionNumberField(
-            campaign,
-            label=_("Numéro de la contribution à fusionner"),
-            help_text=_("Elle reste lisible et renvoie vers la contribution conservée."),
-        )
-        self.fields["result"] = ContributionNumberField(
-            campaign,
-            label=_("Numéro de la contribution conservée"),
-            help_text=_("Elle reçoit les soutiens et les abonnements de l'autre."),
-        )
+        for name in ("merged", "result"):
+            self.fields[name].queryset = Contribution.objects.filter(campaign=campaign)
 
     def clean(self):
         data = super().clean()
