@@ -187,13 +187,18 @@ def _timer_text(timer: dict) -> str:
     return f"{minutes:02d}:{seconds:02d}"
 
 
-def board_view(snapshot: dict, *, hidden: bool = True) -> dict:
+def board_view(snapshot: dict, *, public: bool = False) -> dict:
     """Columns with their cards, clustered cards together (the order board.js uses too).
-    `hidden=False` leaves out hidden cards that staff would see (the projected screen)."""
+
+    `public`: for the room's screen, which a staff account drives but everyone reads: no hidden
+    card, no author in anonymous mode, no dot count before the reveal (as participants see)."""
     clusters = {c["id"]: c for c in snapshot["clusters"]}
     order = {cluster_id: index for index, cluster_id in enumerate(clusters)}
-    shown = [c for c in snapshot["cards"] if hidden or not c.get("hidden")]
+    shown = [_public_card(c, snapshot["session"]) if public else c for c in snapshot["cards"]]
+    shown = [c for c in shown if c is not None]
     spotlight = snapshot["session"].get("spotlight")
+    if public and spotlight:
+        spotlight = _public_card(spotlight, snapshot["session"])
     columns = []
     for column in snapshot["columns"]:
         cards = [dict(card) for card in shown if card["column"] == column["id"]]
@@ -205,8 +210,18 @@ def board_view(snapshot: dict, *, hidden: bool = True) -> dict:
     return {
         "columns": columns,
         "clusters": snapshot["clusters"],
-        "spotlight": spotlight if spotlight and (hidden or not spotlight.get("hidden")) else None,
+        "spotlight": spotlight,
         "timer_text": _timer_text(snapshot["session"].get("timer") or {}),
+    }
+
+
+def _public_card(card: dict, session: dict) -> dict | None:
+    if card.get("hidden"):
+        return None
+    return {
+        **card,
+        "author": None if session["anonymous"] else card["author"],
+        "dots": card["dots"] if session["votes_revealed"] else None,
     }
 
 
@@ -409,7 +424,7 @@ def projection(request: HttpRequest, session: LiveSession):
     participant = _participant(request, session)
     board = _board_for(request, participant)
     context = _board_context(session, participant, board)
-    context["view"] = board_view(context["snapshot"], hidden=False)
+    context["view"] = board_view(context["snapshot"], public=True)
     join_url = _join_url(request, session)
     context.update({"join_url": join_url, "qr_svg": _qr_svg(join_url)})
     return render(request, "frontend/live/projection.html", context)

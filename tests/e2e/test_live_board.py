@@ -67,8 +67,9 @@ def test_a_live_workshop_on_three_screens(new_live_page, session, facilitator):
 
     # A card typed on one phone appears on the other, the console and the projected board.
     add_card(alice, "Des repères de crue dans chaque village")
-    for page in (bruno, console, projection):
+    for page in (alice, bruno, console, projection):
         expect(card(page, "Des repères de crue dans chaque village")).to_have_count(1)
+    expect(card(alice, "Des repères de crue")).not_to_contain_text("En attente d'envoi")
     expect(card(bruno, "Des repères de crue").locator(".live-card__author")).to_have_text("Alice")
 
     # Plain text everywhere: markup typed on a phone is shown, never run.
@@ -105,6 +106,7 @@ def test_a_live_workshop_on_three_screens(new_live_page, session, facilitator):
     ).click()
     expect(bruno.locator("[data-live-dots-left]")).to_have_text("Gommettes restantes : 2")
     expect(card(alice, "Des repères de crue").locator(".live-card__dots")).to_have_count(0)
+    expect(card(projection, "Des repères de crue").locator(".live-card__dots")).to_have_count(0)
     expect(card(console, "Des repères de crue").locator(".live-card__dots")).to_have_text(
         "1 gommettes"
     )

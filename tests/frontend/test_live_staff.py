@@ -492,3 +492,22 @@ def test_the_projected_screen_never_shows_a_hidden_card(
     assert re.search(r"data-live-spotlight-text></p>", projected)
     console = client.get(url("live_console", live_session)).content.decode()
     assert 'class="live-card__text">Le numéro du voisin' in console
+
+
+def test_the_projected_screen_shows_what_participants_see(
+    live_session, board, guest, host, facilitator
+):
+    card = add_card(guest, board, "Une haie le long du chemin")
+    run_command(host, board, command("session.step", step="vote"))
+    run_command(guest, board, command("dot.add", card=card.pk))
+    run_command(host, board, command("session.anonymous", anonymous=True))
+    client = logged_in(facilitator)
+    projected = client.get(url("live_projection", live_session)).content.decode()
+    assert 'class="live-card__text">Une haie le long du chemin' in projected
+    assert 'class="live-card__author"' not in projected
+    assert 'class="live-card__dots"' not in projected
+    run_command(host, board, command("votes.reveal"))
+    projected = client.get(url("live_projection", live_session)).content.decode()
+    assert 'class="live-card__dots">1 gommettes' in projected
+    console = client.get(url("live_console", live_session)).content.decode()
+    assert 'class="live-card__author">Camille' in console

@@ -25,6 +25,7 @@
   var ANNOUNCE_EVERY_MS = 5000;
   var PING_EVERY_MS = 25000;
   var PONG_WAIT_MS = 10000;
+  var RESYNC_WAIT_MS = 5000; // no answer to a catch-up request: ask again at the next gap
   var FINAL_CLOSE_CODES = [4401, 4403, 4404];
 
   // Fields of each facilitator command as the console forms name them (frontend/forms_live.py).
@@ -164,7 +165,7 @@
     this.lastSeq = null;
     this.attempt = 0;
     this.ready = false;
-    this.resyncing = false;
+    this.resyncing = 0;
     this.finished = false;
     this.ws = null;
     this.pingTimer = null;
@@ -240,7 +241,7 @@
 
   Connection.prototype.becomeReady = function () {
     this.ready = true;
-    this.resyncing = false;
+    this.resyncing = 0;
     this.attempt = 0;
     setConnection(this.boardId, true);
     this.flush();
@@ -290,8 +291,8 @@
     if (this.lastSeq !== null && message.seq <= this.lastSeq) return; // already applied
     if (this.lastSeq !== null && message.seq > this.lastSeq + 1) {
       // A gap: ask for what was missed (once), and ignore events until it arrives.
-      if (!this.resyncing) {
-        this.resyncing = true;
+      if (!this.resyncing || Date.now() - this.resyncing > RESYNC_WAIT_MS) {
+        this.resyncing = Date.now();
         this.hello();
       }
       return;
@@ -379,9 +380,11 @@
         break;
       case "votes.revealed":
         this.eachCard(function (c) { c.dots = message.dots[String(c.id)] || 0; });
+        session.state.votes_revealed = true; // no session.changed comes with it
         break;
       case "votes.hidden":
         if (!STAFF) this.eachCard(function (c) { c.dots = null; });
+        session.state.votes_revealed = false;
         break;
       case "session.changed":
         this.sessionChanged(message);
@@ -512,6 +515,14 @@
   };
 
   BoardView.prototype.renderCard = function (card) {
+    if (MODE === "projection") {
+      // The room's screen shows what participants see: no author in anonymous mode, no count
+      // before the reveal.
+      card = Object.assign({}, card, {
+        author: session.state.anonymous ? null : card.author,
+        dots: session.state.votes_revealed ? card.dots : null
+      });
+    }
     var classes = "live-card live-card--" + card.colour;
     if (card.hidden) classes += " live-card--hidden";
     if (card.pending) classes += " live-card--pending";
@@ -785,8 +796,11 @@
     views[boardId] = view;
     connections[boardId] = connection;
     // Commands typed before a reload and never acknowledged show as waiting, then are resent.
+    var applied = {};
+    view.cardList().forEach(function (c) { applied[c.key] = true; });
     outbox.forBoard(boardId).forEach(function (item) {
-      if (item.command.type === "card.add") view.pending[item.command.id] = {
+      // Already on the board (applied, ack lost in the cut): the resend will just be acked.
+      if (item.command.type === "card.add" && !applied[item.command.id]) view.pending[item.command.id] = {
         id: "pending-" + item.command.id, key: item.command.id, column: item.command.column,
         cluster: null, text: item.command.text, colour: "yellow", position: 1e9, author: null,
         mine: true, dots: null, pending: true
