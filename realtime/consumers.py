@@ -189,7 +189,7 @@ class BoardConsumer:
             await self.fanout.attach(self.group, socket)
         except Exception:
             logger.exception("could not join %s", self.group)
-            raise Closing(CLOSE_SERVER_ERROR) from None
+            raise Closing(fanout.CLOSE_TRY_LATER) from None
         self.socket = socket
         await self._sync(hello.get("last_seq"))
         await self._mark_present()

@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 STAFF, PARTICIPANT = "staff", "participant"
 BOARD_EVENT = "board.event"
 OUTBOX_LIMIT = 1_000  # messages waiting for one slow socket before it is closed
-CLOSE_TOO_SLOW = 1013  # "try again later": the client reconnects and catches up
+CLOSE_TRY_LATER = 1013  # the client reconnects and catches up from its last_seq
 RETRY_FIRST, RETRY_MAX = 0.1, 5.0  # listener backoff after a channel-layer failure (seconds)
 REFRESH_MAX = 3_600.0  # re-add group memberships at least this often (seconds)
 # channels_redis blocks 5 s in BZPOPMIN, and redis-py 8 reads with a 5 s socket timeout by
@@ -80,7 +80,7 @@ class Outbox:
             return True
         if len(self._queue) >= self._limit:
             self._queue.clear()
-            self._queue.append({"type": "websocket.close", "code": CLOSE_TOO_SLOW})
+            self._queue.append({"type": "websocket.close", "code": CLOSE_TRY_LATER})
             self.closed = True
             return False
         self._queue.append(message)

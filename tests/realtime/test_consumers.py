@@ -446,3 +446,18 @@ def test_200_refusals_in_a_row_close_4429(joined, frozen_clock):
         assert len(refused) == consumers.REFUSALS_BEFORE_CLOSE - 1
 
     joined(steps)
+
+
+def test_a_channel_layer_out_of_reach_at_hello_closes_1013(board, guest, fresh_layer, monkeypatch):
+    async def unreachable(group, channel):
+        raise ConnectionError("Redis est injoignable")
+
+    monkeypatch.setattr(fresh_layer, "group_add", unreachable)
+
+    async def scenario():
+        socket = Socket(board)
+        assert await socket.connect()
+        await socket.send({"type": "hello", "protocol": 1, "token": guest.token})
+        assert await socket.closed_with() == 1013  # the client retries, then catches up
+
+    run(scenario)

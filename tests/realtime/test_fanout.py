@@ -9,7 +9,7 @@ from channels.layers import InMemoryChannelLayer
 
 from consultation.actions.boards import run_command
 from realtime import fanout, publish
-from realtime.fanout import CLOSE_TOO_SLOW, FanOut, LocalSocket, Outbox, Room
+from realtime.fanout import CLOSE_TRY_LATER, FanOut, LocalSocket, Outbox, Room
 from realtime.groups import board_group
 from tests.realtime.sockets import Socket, db, login_cookie, new_id, run
 
@@ -86,7 +86,7 @@ def test_an_outbox_too_far_behind_closes_its_socket_so_the_client_catches_up():
         client.gate.set()
         for _ in range(5):
             await asyncio.sleep(0)
-        assert client.texts == ["0", CLOSE_TOO_SLOW]
+        assert client.texts == ["0", CLOSE_TRY_LATER]
 
     asyncio.run(scenario())
 
