@@ -6,8 +6,10 @@ anonymous mode, no count before the reveal. Every payload here is built for one 
 a hidden card cannot leak through a shared dict.
 """
 
+from contextlib import contextmanager
 from datetime import timedelta
 
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -136,8 +138,30 @@ def me_payload(participant: Participant) -> dict:
     }
 
 
+@contextmanager
+def _one_point_in_time():
+    """Read the sequence number and the rows as of one moment.
+
+    On PostgreSQL, READ COMMITTED would let a card committed between the two reads appear in
+    the snapshot and then again as the next event; REPEATABLE READ makes every read of the
+    snapshot see the same commit. (Inside a caller's transaction, its isolation applies.)"""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
 def board_snapshot(participant: Participant, board: Board) -> dict:
     """The whole board as this participant may see it, with the sequence number it is at."""
+    with _one_point_in_time():
+        return _snapshot(participant, board)
+
+
+def _snapshot(participant: Participant, board: Board) -> dict:
     now = timezone.now()
     board = Board.objects.select_related("session__spotlight").get(pk=board.pk)
     session = board.session

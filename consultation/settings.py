@@ -161,8 +161,10 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 # channels_redis waits 5 s in BZPOPMIN: a socket timeout above that keeps an
-                # idle fan-out listener from timing out (redis-py 8 defaults to 5 s).
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # idle fan-out listener from timing out (redis-py 8 defaults to 5 s). In the URL,
+                # not in a host dict: channels_redis pops keys from a dict host when it builds a
+                # pool, so the second event loop's pool would lose the address.
+                "hosts": [REDIS_URL + ("&" if "?" in REDIS_URL else "?") + "socket_timeout=15"],
                 # One channel per process carries every board event of that process.
                 "capacity": 5000,
             },

@@ -129,7 +129,7 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
     assert current["database"] == "django.db.backends.postgresql"
     assert current["database_name"] == "concertation"
     assert current["channel_layer"] == "channels_redis.core.RedisChannelLayer"
-    assert current["channel_hosts"] == [{"address": "redis://redis:6379/0", "socket_timeout": 15}]
+    assert current["channel_hosts"] == ["redis://redis:6379/0?socket_timeout=15"]
     assert current["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert current["cache_location"] == "redis://redis:6379/0"
 
