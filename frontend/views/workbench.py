@@ -37,8 +37,3 @@ def workbench_breadcrumb(campaign: Campaign, current: str, links=()) -> dict:
 def workbench_context(campaign: Campaign, tab: str, **context) -> dict:
     """What every workbench template reads: the campaign and which tab is current."""
     return {"campaign": campaign, "workbench_tab": tab, **context}
-
-
-def excerpt(text: str, length: int = 240) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"

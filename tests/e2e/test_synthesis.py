@@ -85,6 +85,15 @@ def test_a_moderator_merges_and_writes_the_organiser_publishes_and_citations_lea
         and Support.objects.filter(contribution=kept).count() == 2
     )
 
+    # She groups the contributions into themes and opens one.
+    page.get_by_role("link", name="Thèmes automatiques", exact=True).click()
+    check(page)
+    page.get_by_role("button", name="Regrouper les contributions").click()
+    expect(page.get_by_text(re.compile(r"2 contributions regroupées en \d+ thème"))).to_be_visible()
+    page.locator("#titre-themes ~ ul a").first.click()
+    expect(page.get_by_role("heading", level=2, name="Renommer le thème")).to_be_visible()
+    check(page)
+
     # She creates a section and writes it; a claim without a source is refused first.
     page.get_by_role("link", name="Synthèse", exact=True).click()
     page.get_by_label("Titre de la partie").fill("Entretien des fossés")
