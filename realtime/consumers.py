@@ -21,10 +21,10 @@ from channels.db import database_sync_to_async
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from consultation.actions.boards import record_presence, resolve_participant, run_command
+from consultation.actions.boards import Admission, admit, record_presence, run_command
 from consultation.errors import ActionRefused, PermissionRefused
 from consultation.live import audience_of, board_events_since, board_snapshot
-from consultation.models import Board, LiveSession, Participant
+from consultation.models import Board, Participant
 from realtime import fanout
 from realtime.groups import board_group
 from realtime.publish import dumps
@@ -41,6 +41,13 @@ PRESENCE_REFRESH = 30.0  # seconds between two presence marks from pings (window
 CLOSE_TOO_BIG, CLOSE_SERVER_ERROR = 1009, 1011
 CLOSE_BAD_HELLO, CLOSE_NOT_LOGGED_IN, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND = 4400, 4401, 4403, 4404
 CLOSE_FLOOD = 4429
+ADMISSION_CLOSE_CODES = {
+    "not_found": CLOSE_NOT_FOUND,
+    "closed": CLOSE_FORBIDDEN,
+    "removed": CLOSE_FORBIDDEN,
+    "unknown": CLOSE_NOT_LOGGED_IN,
+    "other_table": CLOSE_FORBIDDEN,
+}
 
 ERROR_CODES = frozenset(
     {
@@ -196,40 +203,24 @@ class BoardConsumer:
 
     def _admit(self, token: str | None) -> tuple[Participant, Board] | int:
         """Who is connecting, and may they see this board? A close code if not."""
-        board = (
-            Board.objects.select_related("session__workshop__campaign")
-            .filter(pk=self.board_id, session_id=self.session_id)
-            .first()
+        kept_id = self._kept_participant_id(self.session_id)
+        admitted = admit(
+            self.session_id,
+            self.board_id,
+            user=self.scope.get("user"),
+            participant_id=kept_id,
+            token=token,
         )
-        if board is None:
-            return CLOSE_NOT_FOUND
-        session = board.session
-        if session.status != LiveSession.Status.OPEN:
-            return CLOSE_FORBIDDEN
-        user, kept_id = self.scope.get("user"), self._kept_participant_id(session)
-        participant = resolve_participant(session, user=user, participant_id=kept_id, token=token)
-        if participant is None:
-            removed = self._was_removed(session, user, kept_id)
-            return CLOSE_FORBIDDEN if removed else CLOSE_NOT_LOGGED_IN
-        if participant.board_id != board.pk and not participant.is_staff_role:
-            return CLOSE_FORBIDDEN
-        return participant, board
+        if isinstance(admitted, Admission):
+            return ADMISSION_CLOSE_CODES[admitted]
+        return admitted
 
-    def _kept_participant_id(self, session: LiveSession) -> int | None:
+    def _kept_participant_id(self, session_id: int) -> int | None:
         """The guest kept in the Django session by the HTTP join, if any."""
         django_session = self.scope.get("session")
         kept = django_session.get("live_participants") if django_session is not None else None
-        value = kept.get(str(session.pk)) if isinstance(kept, dict) else None
+        value = kept.get(str(session_id)) if isinstance(kept, dict) else None
         return value if isinstance(value, int) else None
-
-    @staticmethod
-    def _was_removed(session: LiveSession, user, kept_id: int | None) -> bool:
-        # resolve_participant answers None both for strangers and for removed people; only
-        # the latter get 4403 (a guest removed but known by token alone gets 4401).
-        removed = Participant.objects.filter(session=session, removed_at__isnull=False)
-        if user is not None and user.is_authenticated:
-            return removed.filter(user=user).exists()
-        return kept_id is not None and removed.filter(pk=kept_id).exists()
 
     # --- snapshot and catch-up ------------------------------------------------------------
 

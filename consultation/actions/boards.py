@@ -295,6 +295,51 @@ def resolve_participant(
     return found
 
 
+class Admission(str):
+    """Why a connection may not see a board (the websocket maps each to a close code)."""
+
+
+NO_SUCH_BOARD = Admission("not_found")
+SESSION_CLOSED = Admission("closed")
+REMOVED = Admission("removed")
+UNKNOWN = Admission("unknown")
+OTHER_TABLE = Admission("other_table")
+
+
+def admit(
+    session_id: int, board_id: int, *, user, participant_id=None, token=None
+) -> tuple[Participant, Board] | Admission:
+    """Who is connecting to this board, and may they see it? Or why not."""
+    board = (
+        Board.objects.select_related("session__workshop__campaign")
+        .filter(pk=board_id, session_id=session_id)
+        .first()
+    )
+    if board is None:
+        return NO_SUCH_BOARD
+    session = board.session
+    if session.status != LiveSession.Status.OPEN:
+        return SESSION_CLOSED
+    participant = resolve_participant(
+        session, user=user, participant_id=participant_id, token=token
+    )
+    if participant is None:
+        return REMOVED if _was_removed(session, user, participant_id, token) else UNKNOWN
+    if participant.board_id != board.pk and not participant.is_staff_role:
+        return OTHER_TABLE
+    return participant, board
+
+
+def _was_removed(session: LiveSession, user, participant_id, token) -> bool:
+    removed = Participant.objects.filter(session=session, removed_at__isnull=False)
+    if user is not None and user.is_authenticated:
+        return removed.filter(user=user).exists()
+    who = Q(pk=participant_id, user__isnull=True) if participant_id is not None else Q(pk=None)
+    if isinstance(token, str) and token:
+        who |= Q(guest_token_hash=_hash_token(token))
+    return removed.filter(who).exists()
+
+
 def record_presence(participant: Participant, connected: bool) -> None:
     """Mark someone present or gone; staff screens see it (no sequence number: not replayed)."""
     now = timezone.now()

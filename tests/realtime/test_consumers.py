@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from consultation import live
-from consultation.actions.boards import join_session, open_session, run_command
+from consultation.actions.boards import join_session, open_session, resolve_participant, run_command
 from consultation.models import Card, LiveSession
 from realtime import consumers
 from realtime.consumers import BoardConsumer
@@ -274,6 +274,20 @@ def test_a_guest_of_another_table_closes_4403(facilitator, workshop):
         socket = Socket(second)
         assert await socket.connect()
         await socket.send({"type": "hello", "protocol": 1, "token": token})
+        assert await socket.closed_with() == 4403
+
+    run(scenario)
+
+
+def test_a_removed_guest_known_by_token_closes_4403(board, guest, facilitator):
+    host = resolve_participant(board.session, user=facilitator)
+    remove = {"type": "participant.remove", "id": new_id(), "participant": guest.pk}
+    run_command(host, board, remove)
+
+    async def scenario():
+        socket = Socket(board)
+        assert await socket.connect()
+        await socket.send({"type": "hello", "protocol": 1, "token": guest.token})
         assert await socket.closed_with() == 4403
 
     run(scenario)
