@@ -7,6 +7,7 @@ card typed meanwhile and delivers it once when the network is back. axe-core che
 board pages.
 """
 
+import json
 import re
 
 import pytest
@@ -230,3 +231,41 @@ def test_the_facilitator_moderates_groups_and_spotlights_from_the_console(
         "button", name=re.compile("^Retirer")
     ).click()
     expect(bruno.locator("[data-live-errors]")).to_contain_text("vous n'y avez plus accès")
+
+
+def test_a_missed_event_is_asked_for_again(new_live_page, session):
+    """An event lost on the way (here dropped by a proxy in the browser) leaves a gap in the
+    numbering: the client asks for what it missed with its last number, and shows the card."""
+    alice, bruno = new_live_page(), new_live_page()
+    dropped, hellos = [], []
+
+    def proxy(route):
+        server = route.connect_to_server()
+
+        def from_server(message):
+            data = json.loads(message)
+            card = data.get("card")
+            if data.get("type") == "card.added" and "perdue" in card["text"] and not dropped:
+                dropped.append(data["seq"])
+                return
+            route.send(message)
+
+        def from_page(message):
+            data = json.loads(message)
+            if data.get("type") == "hello":
+                hellos.append(data)
+            server.send(message)
+
+        server.on_message(from_server)
+        route.on_message(from_page)
+
+    alice.route_web_socket(re.compile(r"/ws/sessions/"), proxy)
+    join(alice, session.join_code, "Alice")
+    join(bruno, session.join_code, "Bruno")
+    add_card(bruno, "Une carte perdue en route")
+    expect(card(bruno, "Une carte perdue en route")).not_to_contain_text("En attente d'envoi")
+    add_card(bruno, "La carte suivante")
+    for text in ("Une carte perdue en route", "La carte suivante"):
+        expect(card(alice, text)).to_have_count(1)
+    assert dropped, "the proxy dropped nothing: the test proves nothing"
+    assert {"type": "hello", "protocol": 1, "last_seq": dropped[0] - 1} in hellos
