@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from string import ascii_uppercase
 
 from django.contrib.staticfiles import finders
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -191,21 +192,32 @@ def vote_chart(campaign: Campaign) -> BarChart:
     )
 
 
+def _count(queryset, field: str):
+    """A correlated COUNT subquery: one query for all workshops, and no join fan-out (three
+    joined counts would multiply registrations by participants by contributions)."""
+    rows = (
+        queryset.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows), Value(0))
+
+
 def workshop_rows(campaign: Campaign) -> list[Workshop]:
-    confirmed = Q(registrations__status=Registration.Status.CONFIRMED)
-    in_session = Q(live_sessions__participants__role=Participant.Role.PARTICIPANT)
     return list(
         Workshop.objects.filter(campaign=campaign)
         .select_related("commune")
         .annotate(
-            registered=Count("registrations", filter=confirmed, distinct=True),
-            live_participants=Count(
-                "live_sessions__participants", filter=in_session, distinct=True
+            registered=_count(
+                Registration.objects.filter(status=Registration.Status.CONFIRMED), "workshop"
             ),
-            contributions_count=Count(
-                "contributions",
-                filter=Q(contributions__visibility=Visibility.PUBLISHED),
-                distinct=True,
+            live_participants=_count(
+                Participant.objects.filter(role=Participant.Role.PARTICIPANT), "session__workshop"
+            ),
+            contributions_count=_count(
+                Contribution.objects.filter(visibility=Visibility.PUBLISHED), "workshop"
             ),
         )
         .order_by("starts_at", "pk")

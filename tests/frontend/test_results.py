@@ -153,7 +153,7 @@ def test_figures_by_channel_theme_and_basin_each_have_a_chart_and_its_table(
 
 
 def test_votes_on_statements_and_workshops_with_their_participants(
-    client, closed, workshop, resident, other_resident
+    client, closed, workshop, guest, resident, other_resident
 ):
     statement = factories.StatementFactory(campaign=closed)
     hidden = factories.StatementFactory(campaign=closed, visibility=Visibility.HIDDEN)
@@ -162,6 +162,10 @@ def test_votes_on_statements_and_workshops_with_their_participants(
     StatementVote.objects.create(statement=hidden, user=resident, choice=1)
     workshop.registrations.create(user=resident, status="confirmed")
     workshop.registrations.create(user=other_resident, status="cancelled")
+    for visibility in [Visibility.PUBLISHED, Visibility.PUBLISHED, Visibility.HIDDEN]:
+        factories.ContributionFactory(
+            campaign=closed, workshop=workshop, author=None, visibility=visibility
+        )
 
     page = client.get(results_url(closed)).content.decode()
 
@@ -171,8 +175,12 @@ def test_votes_on_statements_and_workshops_with_their_participants(
         "Je passe": "0",
         "Total": "2",
     }
-    workshops = table_rows(page, "Les ateliers et leurs participant·es")
-    assert workshop.title in workshops
+    row = re.search(
+        rf'<th scope="row">{re.escape(workshop.title)}</th>(.*?)</tr>', page, re.S
+    ).group(1)
+    cells = [cell.strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+    # date, commune, confirmed registrations, people in the live session, contributions
+    assert cells[1:] == ["Montreuil-sur-Mer", "1", "1", "2"]
 
 
 def test_the_published_synthesis_is_shown_with_links_to_its_sources(
@@ -233,8 +241,11 @@ def test_opinion_groups_show_their_size_and_representative_statements(client, cl
     assert sizes["Groupe A"] == "10" and sizes["Groupe B"] == "10"
     assert "Groupe A : 10 personnes" in page
     assert "« Affirmation numéro 1 » —" in page
-    assert "100 % du groupe" in page
+    assert "100 % d'accord dans ce groupe" in page
+    assert "100 % pas d'accord dans ce groupe" in page
     assert "Affirmation masquée" not in page
+    consensus = page.split("Ce qui rassemble tous les groupes", 1)[1].split("</ul>", 1)[0]
+    assert "« Affirmation numéro 5 »" in consensus
 
 
 def test_without_a_computation_there_is_no_opinion_groups_section(client, closed):
