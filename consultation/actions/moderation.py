@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consultation.actions._validation import require_choice
+from consultation.actions.opinions import schedule_recomputation
 from consultation.errors import ActionRefused
 from consultation.models import Campaign, Comment, Contribution, Statement, Theme, User
 from consultation.models.contributions import Visibility
@@ -75,6 +76,9 @@ def _set_visibility(target, visibility: str) -> None:
     target.visibility = visibility
     fields = ["visibility"] + (["updated_at"] if hasattr(target, "updated_at") else [])
     target.save(update_fields=fields)
+    if isinstance(target, Statement):
+        # A statement hidden or restored changes the vote matrix the groups come from.
+        schedule_recomputation(target.campaign_id)
 
 
 def _after_hiding(decision: ModerationDecision) -> None:

@@ -7,9 +7,12 @@ already took the newest vote into account returns without computing.
 """
 
 import time
+from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max
+from django.utils import timezone
 
 from consultation.models import Campaign, OpinionGroups, StatementVote
 from consultation.opinion.database import campaign_vote_matrix
@@ -64,8 +67,23 @@ def recompute_opinion_groups(campaign: Campaign, *, force: bool = False) -> Opin
     return stored
 
 
-def schedule_recomputation(campaign_id: int) -> None:
-    """Queue a recomputation once the current transaction commits (call after a vote)."""
-    from consultation.opinion.tasks import recompute_opinion_groups_task
+RECOMPUTE_WINDOW = 30  # seconds: at most one queued computation per campaign and window
 
-    transaction.on_commit(lambda: recompute_opinion_groups_task.enqueue(campaign_id))
+
+def schedule_recomputation(campaign_id: int) -> None:
+    """Queue a recomputation once the current transaction commits (call after a vote).
+
+    One per campaign and window: a busy statements page does not queue a task per vote. With
+    a worker that can defer (production), the task runs at the end of the window and sees
+    every vote of it; the immediate backend of development runs it at once."""
+
+    def enqueue() -> None:
+        from consultation.opinion.tasks import recompute_opinion_groups_task as task
+
+        if not cache.add(f"opinion-groups-queued:{campaign_id}", 1, RECOMPUTE_WINDOW):
+            return  # already queued for this window
+        if task.get_backend().supports_defer:
+            task = task.using(run_after=timezone.now() + timedelta(seconds=RECOMPUTE_WINDOW))
+        task.enqueue(campaign_id)
+
+    transaction.on_commit(enqueue)

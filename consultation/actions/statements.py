@@ -2,6 +2,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consultation.actions._validation import require_choice, require_text
+from consultation.actions.opinions import schedule_recomputation
 from consultation.models import Campaign, Statement, StatementVote, User
 from consultation.models.contributions import Visibility
 from consultation.models.statements import STATEMENT_MAX_LENGTH
@@ -24,6 +25,7 @@ def cast_vote(user: User, statement: Statement, choice) -> StatementVote:
         unique_fields=["statement", "user"],
         update_fields=["choice", "updated_at"],
     )
+    schedule_recomputation(statement.campaign_id)
     return vote
 
 

@@ -56,3 +56,11 @@ def test_a_vote_schedules_a_recomputation_after_commit(voted, django_capture_on_
         schedule_recomputation(campaign.pk)
         assert not OpinionGroups.objects.exists()  # nothing before the commit
     assert OpinionGroups.objects.get(campaign=campaign).groups_count == 2
+
+
+def test_a_burst_of_votes_queues_one_computation(voted, django_capture_on_commit_callbacks):
+    campaign, _, _ = voted
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):
+            schedule_recomputation(campaign.pk)
+    assert OpinionGroups.objects.filter(campaign=campaign).count() == 1
