@@ -77,6 +77,11 @@ def unpublish_section(user: User, section: SynthesisSection) -> SynthesisSection
     return section
 
 
+def _n(count: int, singular: str, plural: str) -> str:
+    """French counts: 0 and 1 take the singular."""
+    return f"{count} {singular if count <= 1 else plural}"
+
+
 def draft_from_data(section: SynthesisSection) -> str:
     """A starting text made only of what the sources say: their titles, quoted, with their
     counts and a citation each. The moderator writes the synthesis from there."""
@@ -95,14 +100,15 @@ def draft_from_data(section: SynthesisSection) -> str:
     total = counted.count()
     by_channel = dict(contributions.values_list("provenance").annotate(n=Count("id")).order_by())
     lines = [
-        f"## {section.title} : {total} contributions "
+        f"## {section.title} : {_n(total, 'contribution', 'contributions')} "
         f"({by_channel.get('online', 0)} en ligne, {by_channel.get('workshop', 0)} en atelier, "
         f"{by_channel.get('paper', 0)} sur papier)",
         "### Les plus soutenues",
     ]
     top = counted.order_by("-supports_n", "-comments_n", "pk")[:DRAFT_TOP_CONTRIBUTIONS]
     lines += [
-        f"- « {c.title} » : {c.supports_n} soutiens, {c.comments_n} commentaires [#{c.pk}]"
+        f"- « {c.title} » : {_n(c.supports_n, 'soutien', 'soutiens')}, "
+        f"{_n(c.comments_n, 'commentaire', 'commentaires')} [#{c.pk}]"
         for c in top
     ]
     if section.topic_id and section.topic.typical:

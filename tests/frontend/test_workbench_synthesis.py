@@ -114,8 +114,8 @@ def test_starting_from_the_data_fills_the_editor_and_saves_nothing(
 ):
     response = client.get(url(campaign, "section", pk=section.pk) + "?brouillon=donnees")
     draft = textarea(response)
-    assert draft.startswith("## Entretien des fossés : 1 contributions")
-    assert f"« {proposal.title} » : 0 soutiens, 0 commentaires [#{proposal.pk}]" in draft
+    assert draft.startswith("## Entretien des fossés : 1 contribution (")
+    assert f"« {proposal.title} » : 0 soutien, 0 commentaire [#{proposal.pk}]" in draft
     assert not SynthesisVersion.objects.exists()
     # The draft is valid as it stands: saving it makes version 1.
     client.post(url(campaign, "section_save", pk=section.pk), {"body": draft})

@@ -135,6 +135,6 @@ def test_the_draft_quotes_sources_and_is_accepted_as_it_is(moderator, campaign, 
     assert draft.splitlines()[0].endswith(
         "4 contributions (4 en ligne, 0 en atelier, 0 sur papier)"
     )
-    assert f"« {rows[2].title} » : 1 soutiens, 0 commentaires [#{rows[2].pk}]" in draft
+    assert f"« {rows[2].title} » : 1 soutien, 0 commentaire [#{rows[2].pk}]" in draft
     version = save_version(moderator, section, draft)  # every line it wrote cites a source
     assert len(version.citations) == 4
