@@ -122,3 +122,15 @@ def notify_merge(merge_id: int) -> int:
     return send_mass_mail(
         [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in emails]
     )
+
+
+@task()
+def regroup_task(campaign_id: int, k: int | None = None) -> int:
+    """Recompute a campaign's automatic themes (moderators asked for it)."""
+    from consultation.actions.topics import regroup_contributions
+    from consultation.models import Campaign
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        return 0
+    return regroup_contributions(None, campaign, k=k).topics

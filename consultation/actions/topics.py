@@ -167,3 +167,16 @@ def split_topic(user: User, topic: Topic, contributions, label: str) -> Topic:
             topic=new, topic_pinned=True
         )
     return new
+
+
+def request_regroup(user: User, campaign: Campaign, *, k: int | None = None) -> Regrouping | None:
+    """Regroup now, or in the background where a task worker runs (production): at 20,000
+    contributions the computation takes seconds, longer than a page should wait. Returns the
+    result when it ran at once, None when it was queued."""
+    from consultation.tasks import regroup_task
+
+    check_permission(user, "moderate", campaign)
+    if regroup_task.get_backend().supports_defer:
+        transaction.on_commit(lambda: regroup_task.enqueue(campaign.pk, k))
+        return None
+    return regroup_contributions(user, campaign, k=k)

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from consultation.actions.topics import (
     merge_topics,
     move_to_topic,
-    regroup_contributions,
     rename_topic,
+    request_regroup,
     split_topic,
 )
 from consultation.errors import ActionRefused
@@ -80,9 +80,19 @@ def topic_list(request, campaign):
 @workbench_page
 def regroup(request, campaign):
     form = RegroupForm(request.POST)
-    done = apply_form(form, regroup_contributions, request.user, campaign)
-    if done is None:
+    if not form.is_valid():
         return _render_list(request, campaign, form, status=400)
+    try:
+        done = request_regroup(request.user, campaign, **form.cleaned_data)
+    except ActionRefused as refusal:
+        refusal_to_form(form, refusal)
+        return _render_list(request, campaign, form, status=400)
+    if done is None:
+        messages.info(
+            request,
+            _("Regroupement lancé : les thèmes seront à jour dans quelques instants."),
+        )
+        return redirect(themes_url(campaign))
     messages.success(
         request,
         ngettext(

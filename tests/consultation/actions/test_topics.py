@@ -6,6 +6,7 @@ from consultation.actions.topics import (
     move_to_topic,
     regroup_contributions,
     rename_topic,
+    request_regroup,
     split_topic,
 )
 from consultation.errors import ActionRefused, PermissionRefused
@@ -149,3 +150,15 @@ def test_foreign_contributions_and_topics_are_refused(moderator, campaign, contr
 def test_only_moderators_curate_themes(request, persona, campaign, contributions):
     with pytest.raises(PermissionRefused):
         regroup_contributions(request.getfixturevalue(persona), campaign)
+
+
+def test_a_worker_that_defers_gets_the_regrouping_as_a_task(
+    moderator, campaign, contributions, settings, django_capture_on_commit_callbacks
+):
+    assert request_regroup(moderator, campaign, k=3).topics == 3  # immediate backend: at once
+    # The database backend of production can defer; so can the dummy one, used here.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert request_regroup(moderator, campaign, k=3) is None
+    with pytest.raises(PermissionRefused):
+        request_regroup(factories.UserFactory(), campaign)
