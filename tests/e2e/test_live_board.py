@@ -61,7 +61,7 @@ def test_a_live_workshop_on_three_screens(new_live_page, session, facilitator):
     wait_online(console)
     projection = console.context.new_page()
     projection.goto(f"/ateliers-en-direct/{session.pk}/projection/")
-    expect(projection.locator(".live-code--huge")).to_have_text(session.join_code)
+    expect(projection.locator(".live-code--huge [aria-hidden]")).to_have_text(session.join_code)
     wait_online(projection)
     join(alice, session.join_code, "Alice")
     join(bruno, session.join_code, "Bruno")
