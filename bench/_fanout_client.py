@@ -26,9 +26,9 @@ import time
 from collections import Counter, defaultdict
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-JOIN_TIMEOUT = 60.0
+JOIN_TIMEOUT = 120.0
 
 
 class Clients:
@@ -59,6 +59,8 @@ class Clients:
             return "délai dépassé", time.time() - started
         except ConnectionClosed as closed:
             return f"fermée {closed.rcvd.code if closed.rcvd else '?'}", time.time() - started
+        except InvalidStatus as error:
+            return f"HTTP {error.response.status_code}", time.time() - started
         except (OSError, InvalidHandshake) as error:
             return type(error).__name__, time.time() - started
         index = len(self.sockets)
