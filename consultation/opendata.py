@@ -103,18 +103,6 @@ class Resource:
         return schema
 
 
-def results_are_public(campaign: Campaign) -> bool:
-    """Whether anyone may see the campaign's results page and open data (its staff always
-    may, as a preview). "after_close": once the campaign is closed or archived."""
-    if campaign.status == Campaign.Status.DRAFT:
-        return False
-    if campaign.results_visibility == "published":
-        return True
-    if campaign.results_visibility == "after_close":
-        return campaign.status in (Campaign.Status.CLOSED, Campaign.Status.ARCHIVED)
-    return False
-
-
 # --- Reading the rows: one query per file, whatever the volume -----------------------------
 
 

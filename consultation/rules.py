@@ -112,6 +112,24 @@ def is_statement(user, obj) -> bool:
     return isinstance(obj, Statement)
 
 
+def results_are_public(campaign: Campaign) -> bool:
+    """Whether anyone may see the campaign's results page and open data (its staff always
+    may, as a preview). "after_close": once the campaign is closed or archived."""
+    if campaign.status == Campaign.Status.DRAFT:
+        return False
+    if campaign.results_visibility == "published":
+        return True
+    if campaign.results_visibility == "after_close":
+        return campaign.status in (Campaign.Status.CLOSED, Campaign.Status.ARCHIVED)
+    return False
+
+
+@rules.predicate
+def results_published(user, obj) -> bool:
+    campaign = campaign_of(obj)
+    return campaign is not None and results_are_public(campaign)
+
+
 @dataclass(frozen=True)
 class Policy:
     conditions: list[tuple[Callable, object]]
@@ -202,6 +220,10 @@ POLICIES: dict[str, Policy] = {
     "moderate": Policy([LOGIN, (is_moderator, _("Seule l'équipe de modération peut faire cela."))]),
     "report": Policy(
         [LOGIN, READABLE, (is_published, _("Ce contenu n'est pas publié ou déjà masqué."))]
+    ),
+    "view_results": Policy(
+        [(results_published, _("Les résultats de cette concertation ne sont pas encore publics."))],
+        bypass=is_campaign_staff,
     ),
     "run_live_session": Policy(
         [

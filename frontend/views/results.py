@@ -34,8 +34,7 @@ from consultation.models import (
 )
 from consultation.models.contributions import Provenance, Visibility
 from consultation.models.workshops import Registration
-from consultation.opendata import results_are_public
-from consultation.rules import is_campaign_staff, is_organiser
+from consultation.rules import is_campaign_staff, is_organiser, results_are_public
 from consultation.synthesis import render as render_synthesis
 from frontend.views._common import breadcrumb, get_campaign
 from frontend.views.pages import campaign_figures

@@ -20,6 +20,7 @@ from django.core.management.base import CommandError
 from consultation import opendata
 from consultation.models import Campaign, OfficialAnswer, StatementVote, Support
 from consultation.models.contributions import Provenance, Visibility
+from consultation.rules import results_are_public
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -281,7 +282,7 @@ def test_an_unknown_file_name_has_no_content(campaign):
 def test_results_are_public_per_setting_and_status(campaign, visibility, status, public):
     campaign.results_visibility = visibility
     campaign.status = status
-    assert opendata.results_are_public(campaign) is public
+    assert results_are_public(campaign) is public
 
 
 # --- The command -----------------------------------------------------------------------------

@@ -193,3 +193,16 @@ def test_a_closed_campaign_says_it_is_over_and_offers_no_contribution(client, ca
     page = client.get(campaign_url(campaign)).content.decode()
     assert "Cette concertation est terminée" in page
     assert reverse("frontend:submit", kwargs={"slug": campaign.slug}) not in page
+
+
+def test_the_menu_links_to_the_results_once_they_are_public(client, campaign, moderator):
+    results = reverse("frontend:results", kwargs={"slug": campaign.slug})
+    campaign.results_visibility = "after_close"
+    campaign.save()
+    assert results not in client.get(campaign_url(campaign)).content.decode()
+    client.force_login(moderator)  # staff see the preview
+    assert results in client.get(campaign_url(campaign)).content.decode()
+    client.logout()
+    campaign.results_visibility = "published"
+    campaign.save()
+    assert results in client.get(campaign_url(campaign)).content.decode()

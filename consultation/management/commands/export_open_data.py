@@ -11,7 +11,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from consultation.models import Campaign
-from consultation.opendata import results_are_public, write_files
+from consultation.opendata import write_files
+from consultation.rules import results_are_public
 
 # argparse speaks English; these are the mistakes people make with this command.
 PARSER_ERRORS = {
