@@ -38,7 +38,8 @@ RATE, BURST = 20.0, 40  # messages per second on one connection, and the burst a
 REFUSALS_BEFORE_CLOSE = 200
 PRESENCE_REFRESH = 30.0  # seconds between two presence marks from pings (window: 90 s)
 
-CLOSE_TOO_BIG, CLOSE_SERVER_ERROR = 1009, 1011
+# Daphne (autobahn) sends only 1000 and 3000-4999: the RFC codes 1009 and 1011 become 4009, 4500.
+CLOSE_TOO_BIG, CLOSE_SERVER_ERROR = 4009, 4500
 CLOSE_BAD_HELLO, CLOSE_NOT_LOGGED_IN, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND = 4400, 4401, 4403, 4404
 CLOSE_FLOOD = 4429
 ADMISSION_CLOSE_CODES = {
@@ -264,7 +265,7 @@ class BoardConsumer:
     # --- messages -------------------------------------------------------------------------
 
     def _text_of(self, message: dict) -> str | None:
-        """The frame's text (None if not UTF-8); Closing(1009) when over 64 KiB."""
+        """The frame's text (None if not UTF-8); Closing(4009) when over 64 KiB."""
         text = message.get("text")
         if text is None:
             data = message.get("bytes") or b""

@@ -9,7 +9,7 @@ consumer's handler dispatch (Channels 4.2+ hops to a thread before each handler)
 
 Nothing here blocks a broadcast on one socket: a send that cannot complete at once (a slow
 client under a server with back-pressure) finishes in its own task while later messages for
-that socket wait in its outbox; an outbox that overflows closes its socket (1013), and the
+that socket wait in its outbox; an outbox that overflows closes its socket (4503), and the
 client reconnects and catches up from its last sequence number.
 
 A board event may be lost in transit (Redis restart, a full channel): the listener notices a
@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 STAFF, PARTICIPANT = "staff", "participant"
 BOARD_EVENT = "board.event"
 OUTBOX_LIMIT = 1_000  # messages waiting for one slow socket before it is closed
-CLOSE_TRY_LATER = 1013  # the client reconnects and catches up from its last_seq
+# 4xxx: Daphne sends only 1000 and 3000-4999 (1013 "try again later" is refused by it).
+CLOSE_TRY_LATER = 4503  # the client reconnects and catches up from its last_seq
 RETRY_FIRST, RETRY_MAX = 0.1, 5.0  # listener backoff after a channel-layer failure (seconds)
 REFRESH_MAX = 3_600.0  # re-add group memberships at least this often (seconds)
 # channels_redis blocks 5 s in BZPOPMIN, and redis-py 8 reads with a 5 s socket timeout by

@@ -368,10 +368,10 @@ def test_a_malformed_command_is_refused_naming_the_field(joined, fields, code, f
     assert Card.objects.count() == 0
 
 
-def test_a_message_over_64_kib_closes_1009(joined):
+def test_a_message_over_64_kib_closes_4009(joined):
     async def steps(socket):
         await socket.send({"type": "ping", "id": new_id(), "pad": "x" * 65_536})
-        assert await socket.closed_with() == 1009
+        assert await socket.closed_with() == 4009
 
     joined(steps)
 
@@ -462,7 +462,7 @@ def test_200_refusals_in_a_row_close_4429(joined, frozen_clock):
     joined(steps)
 
 
-def test_a_channel_layer_out_of_reach_at_hello_closes_1013(board, guest, fresh_layer, monkeypatch):
+def test_a_channel_layer_out_of_reach_at_hello_closes_4503(board, guest, fresh_layer, monkeypatch):
     async def unreachable(group, channel):
         raise ConnectionError("Redis est injoignable")
 
@@ -472,6 +472,6 @@ def test_a_channel_layer_out_of_reach_at_hello_closes_1013(board, guest, fresh_l
         socket = Socket(board)
         assert await socket.connect()
         await socket.send({"type": "hello", "protocol": 1, "token": guest.token})
-        assert await socket.closed_with() == 1013  # the client retries, then catches up
+        assert await socket.closed_with() == 4503  # the client retries, then catches up
 
     run(scenario)

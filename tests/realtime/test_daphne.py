@@ -55,3 +55,17 @@ def test_a_foreign_origin_gets_http_403(daphne):
         assert refused.value.response.status_code == 403
 
     asyncio.run(scenario())
+
+
+def test_close_codes_get_through_daphne(daphne):
+    """autobahn sends only 1000 and 3000-4999: an oversized first message closes with 4009
+    (a 1009 would be refused by the server and never reach the client)."""
+
+    async def scenario():
+        url = f"ws://127.0.0.1:{daphne}{PATH}"
+        async with connect(url, origin=f"http://127.0.0.1:{daphne}", max_size=None) as socket:
+            await socket.send("x" * (64 * 1024 + 1))
+            await socket.wait_closed()
+            assert socket.close_code == 4009
+
+    asyncio.run(scenario())
