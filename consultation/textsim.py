@@ -54,10 +54,15 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", text.lower()).replace("’", "'")
 
 
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    # A campaign's vocabulary is small and its words repeat: stem each once.
+    return _stemmer().stemWord(word)
+
+
 def french_terms(text: str) -> list[str]:
     """The stems of the meaningful words of a French text."""
-    words = [w for w in WORD.findall(_fold(text)) if w not in STOP_WORDS]
-    return _stemmer().stemWords(words)
+    return [stem(w) for w in WORD.findall(_fold(text)) if w not in STOP_WORDS]
 
 
 def tfidf(texts: list[str], *, min_df: int = 1, max_features: int | None = 50_000):

@@ -13,7 +13,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
-from consultation.textsim import STOP_WORDS, WORD, _fold, _stemmer, tfidf
+from consultation.textsim import STOP_WORDS, WORD, _fold, stem, tfidf
 
 SEED = 2024
 LSA_DIMENSIONS = 100
@@ -63,11 +63,10 @@ def choose_k(points: np.ndarray, *, seed: int = SEED) -> int:
 def display_words(texts: list[str]) -> dict[str, str]:
     """For each stem, the word form people used most (labels show words, not stems)."""
     forms: dict[str, Counter] = defaultdict(Counter)
-    stemmer = _stemmer()
     for text in texts:
-        words = [w for w in WORD.findall(_fold(text)) if w not in STOP_WORDS]
-        for word, stem in zip(words, stemmer.stemWords(words), strict=True):
-            forms[stem][word] += 1
+        for word in WORD.findall(_fold(text)):
+            if word not in STOP_WORDS:
+                forms[stem(word)][word] += 1
     return {stem: counter.most_common(1)[0][0] for stem, counter in forms.items()}
 
 
