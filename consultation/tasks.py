@@ -99,9 +99,7 @@ def notify_merge(merge_id: int) -> int:
     """Tell the supporters, followers and author of a merged contribution where it went."""
     from consultation.models import Merge
 
-    merge = (
-        Merge.objects.select_related("merged__campaign", "result").filter(pk=merge_id).first()
-    )
+    merge = Merge.objects.select_related("merged__campaign", "result").filter(pk=merge_id).first()
     if merge is None or merge.undone_at is not None:
         return 0
     merged = merge.merged

@@ -48,9 +48,7 @@ def duplicate_suggestions(
             if i < j and score >= threshold:
                 pairs.append((float(score), i, j))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
-    return [
-        Suggestion(rows[i], rows[j], round(score, 3)) for score, i, j in pairs[:limit]
-    ]
+    return [Suggestion(rows[i], rows[j], round(score, 3)) for score, i, j in pairs[:limit]]
 
 
 def _insert_returning(model, contribution_id: int, user_ids: list[int]) -> list[int]:
