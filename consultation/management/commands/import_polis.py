@@ -11,41 +11,21 @@ command with a French message naming the file and the line; nothing is written.
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-
-from consultation.importers.csvfiles import ExportError
+from consultation.importers.command import ImportCommand
 from consultation.importers.polis import ImportReport, import_polis_export
 from consultation.models import Campaign
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "Importe un export Pol.is (commentaires et votes) dans une campagne existante."
 
-    def add_arguments(self, parser):
-        parser.add_argument("directory", help="Dossier contenant comments.csv et votes.csv.")
-        parser.add_argument(
-            "--campaign", required=True, help="Identifiant (slug) de la campagne de destination."
-        )
-        parser.add_argument(
-            "--dry-run",
-            action="store_true",
-            help="Tout vérifier et afficher le bilan sans rien enregistrer.",
-        )
+    directory_help = "Dossier contenant comments.csv et votes.csv."
 
-    def handle(self, *args, directory, campaign, dry_run, **options):
-        target = Campaign.objects.filter(slug=campaign).first()
-        if target is None:
-            raise CommandError(f"Campagne « {campaign} » introuvable.")
-        try:
-            report = import_polis_export(target, Path(directory), dry_run=dry_run)
-        except ExportError as exc:
-            raise CommandError(f"Import annulé, rien n'a été enregistré. {exc}") from exc
-        self._print(report, target, dry_run)
+    def run_import(self, campaign: Campaign, directory: Path, *, dry_run: bool) -> ImportReport:
+        return import_polis_export(campaign, directory, dry_run=dry_run)
 
-    def _print(self, report: ImportReport, campaign: Campaign, dry_run: bool) -> None:
+    def print_report(self, report: ImportReport) -> None:
         write = self.stdout.write
-        title = "Simulation (rien n'a été enregistré)" if dry_run else "Import terminé"
-        write(self.style.SUCCESS(f"{title} : campagne « {campaign.title} »."))
         write(
             f"- affirmations : {report.statements_created} créée(s), "
             f"{report.statements_updated} mise(s) à jour ; dont {report.hidden} masquée(s) "
