@@ -218,6 +218,15 @@ POLICIES: dict[str, Policy] = {
         [LOGIN, (is_organiser, _("Seule l'équipe organisatrice peut gérer la campagne."))]
     ),
     "moderate": Policy([LOGIN, (is_moderator, _("Seule l'équipe de modération peut faire cela."))]),
+    "publish_opinion_groups": Policy(
+        [
+            LOGIN,
+            (
+                is_organiser,
+                _("Seule l'équipe organisatrice peut publier ou retirer les groupes d'opinion."),
+            ),
+        ]
+    ),
     "report": Policy(
         [LOGIN, READABLE, (is_published, _("Ce contenu n'est pas publié ou déjà masqué."))]
     ),

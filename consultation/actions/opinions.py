@@ -1,9 +1,13 @@
-"""Computing and storing a campaign's opinion groups.
+"""Computing, storing and publishing a campaign's opinion groups.
 
 Votes arrive one by one and the computation takes from milliseconds to seconds, so it runs in
 a background task (`consultation.opinion.tasks.recompute_opinion_groups_task`), queued after
 the vote's transaction commits. Bursts collapse: a task finding that the latest computation
 already took the newest vote into account returns without computing.
+
+Each stored computation is announced after commit to the moderators' dashboards
+(`realtime.groups.opinion_group`): counts and date only, never who voted what. The public sees
+a computation only once an organiser has published it.
 """
 
 import time
@@ -13,12 +17,17 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from consultation.models import Campaign, OpinionGroups, StatementVote
+from consultation.errors import ActionRefused
+from consultation.models import Campaign, OpinionGroups, StatementVote, User
 from consultation.opinion.database import campaign_vote_matrix
 from consultation.opinion.pipeline import compute_opinion_groups
+from consultation.rules import check_permission
+from realtime.groups import opinion_group
+from realtime.publish import publish_on_commit
 
-KEPT_COMPUTATIONS = 5
+KEPT_COMPUTATIONS = 5  # the latest ones; the published one is kept besides
 
 
 def _vote_state(campaign: Campaign) -> dict:
@@ -61,10 +70,105 @@ def recompute_opinion_groups(campaign: Campaign, *, force: bool = False) -> Opin
             result=groups.as_json(),
         )
         old = OpinionGroups.objects.filter(campaign=campaign).order_by("-computed_at", "-id")
+        # published_at is checked by the DELETE itself: a computation published meanwhile
+        # (the publication holds its row lock) is re-read by PostgreSQL and kept.
         OpinionGroups.objects.filter(
-            pk__in=list(old.values_list("pk", flat=True)[KEPT_COMPUTATIONS:])
+            pk__in=list(old.values_list("pk", flat=True)[KEPT_COMPUTATIONS:]),
+            published_at__isnull=True,
         ).delete()
+        publish_on_commit(opinion_group(campaign.pk), computed_event(stored))
     return stored
+
+
+def computed_event(computation: OpinionGroups) -> dict:
+    """What the dashboards are told of a new computation: figures, no personal data."""
+    return {
+        "type": "opinion_groups.computed",
+        "computation": computation.pk,
+        "computed_at": computation.computed_at.isoformat(),
+        "participants": computation.participants_count,
+        "clustered": computation.clustered_count,
+        "statements": computation.statements_count,
+        "votes": computation.votes_count,
+        "groups": computation.groups_count,
+        "duration_ms": computation.duration_ms,
+    }
+
+
+def request_recomputation(user: User, campaign: Campaign) -> OpinionGroups | None:
+    """A moderator's « Recalculer maintenant »: at once where no task worker defers work
+    (development, tests), returning the new computation; otherwise queued for the worker
+    without waiting for the votes' window, returning None. The queued task skips the work
+    when no vote changed since the latest computation: the method is deterministic, so it
+    would find the same groups."""
+    from consultation.opinion.tasks import recompute_opinion_groups_task as task
+
+    check_permission(user, "moderate", campaign)
+    if task.get_backend().supports_defer:
+        transaction.on_commit(lambda: task.enqueue(campaign.pk))
+        return None
+    return recompute_opinion_groups(campaign, force=True)
+
+
+def _lock_computations(campaign: Campaign) -> dict[int, object]:
+    """Lock the campaign's computations (publications are then one at a time); their
+    publication dates by id."""
+    rows = OpinionGroups.objects.select_for_update().filter(campaign=campaign).order_by("pk")
+    return dict(rows.values_list("pk", "published_at"))
+
+
+GONE = _("Ce calcul n'existe plus : seuls les plus récents et celui qui est publié sont gardés.")
+
+
+def publish_opinion_groups(user: User, computation: OpinionGroups) -> OpinionGroups:
+    """The organisers' deliberate act: this computation becomes the one everyone sees on
+    the results page, in place of the one published before (if any)."""
+    campaign = computation.campaign
+    check_permission(user, "publish_opinion_groups", campaign)
+    if not computation.groups_count:
+        raise ActionRefused(
+            _("Ce calcul n'a trouvé aucun groupe : il n'y a rien à publier."), code="no_groups"
+        )
+    with transaction.atomic():
+        published = _lock_computations(campaign)
+        if computation.pk not in published:
+            raise ActionRefused(GONE, code="not_found")
+        if published[computation.pk] is not None:
+            raise ActionRefused(_("Ce calcul est déjà publié."), code="already_published")
+        now = timezone.now()
+        OpinionGroups.objects.filter(campaign=campaign, published_at__isnull=False).update(
+            published_at=None, published_by=None
+        )
+        OpinionGroups.objects.filter(pk=computation.pk).update(published_at=now, published_by=user)
+        computation.published_at, computation.published_by = now, user
+        publish_on_commit(
+            opinion_group(campaign.pk),
+            {
+                "type": "opinion_groups.published",
+                "computation": computation.pk,
+                "published_at": now.isoformat(),
+            },
+        )
+    return computation
+
+
+def unpublish_opinion_groups(user: User, computation: OpinionGroups) -> OpinionGroups:
+    """The organisers take the opinion groups off the results page (none is shown then)."""
+    campaign = computation.campaign
+    check_permission(user, "publish_opinion_groups", campaign)
+    with transaction.atomic():
+        published = _lock_computations(campaign)
+        if computation.pk not in published:
+            raise ActionRefused(GONE, code="not_found")
+        if published[computation.pk] is None:
+            raise ActionRefused(_("Ce calcul n'est pas publié."), code="not_published")
+        OpinionGroups.objects.filter(pk=computation.pk).update(published_at=None, published_by=None)
+        computation.published_at, computation.published_by = None, None
+        publish_on_commit(
+            opinion_group(campaign.pk),
+            {"type": "opinion_groups.unpublished", "computation": computation.pk},
+        )
+    return computation
 
 
 RECOMPUTE_WINDOW = 30  # seconds: at most one queued computation per campaign and window

@@ -71,6 +71,7 @@ TABLE = {
     "answer": {state: [N, N, N, N, Y, Y] for state in STATES},
     "manage_campaign": {state: [N, N, N, N, Y, Y] for state in STATES},
     "moderate": {state: [N, N, N, Y, Y, Y] for state in STATES},
+    "publish_opinion_groups": {state: [N, N, N, N, Y, Y] for state in STATES},
 }
 
 
