@@ -19,6 +19,12 @@ optimum that Pol.is's update-after-update refinement would have left (on the Sea
 conversation, adjusted Rand index 0.56 against Pol.is's groups); so the group k-means also
 runs from 15 seeded k-means++ starts and keeps the clustering with the least weighted
 within-group variance (0.88 there). The seed is fixed: the same votes give the same groups.
+
+Speed without changing a result: the base k-means re-searches, at each step, only the points
+whose nearest centre may have changed (Hamerly's bounds: a point stays with its centre while
+its distance to it, plus how far that centre moved, is below its distance to the second
+closest centre, minus how far any centre moved); the 4 x 16 group k-means run side by side,
+one distance table per step for all of them.
 """
 
 from dataclasses import dataclass
@@ -35,6 +41,8 @@ MIN_VOTES = 7
 GREEDY_PARTICIPANTS = 15
 GROUP_STARTS = 15
 SEED = 20140618
+# Up to this many centres a full distance table is cheaper than building a k-d tree.
+TABLE_MAX_CENTERS = 8
 
 
 @dataclass(frozen=True)
@@ -58,17 +66,78 @@ class Clustering:
 
 
 def first_distinct(points: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the first k distinct rows of `points`, in order (Pol.is's init-clusters)."""
-    _, first = np.unique(points, axis=0, return_index=True)
-    return np.sort(first)[:k]
+    """Indices of the first k distinct rows of `points`, in order (Pol.is's init-clusters).
+
+    Only a head of the rows is searched, grown until it holds k distinct rows: the k first
+    distinct rows of the head are then those of the whole."""
+    size = k
+    while True:
+        _, first = np.unique(points[:size], axis=0, return_index=True)
+        if len(first) >= k or size >= len(points):
+            return np.sort(first)[:k]
+        size *= 4
+
+
+def squared_distances(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """(..., n_points, n_centres) squared distances from (n_points, 2) points to
+    (..., n_centres, 2) centres."""
+    dx = points[:, 0, None] - centers[..., None, :, 0]
+    dy = points[:, 1, None] - centers[..., None, :, 1]
+    return dx * dx + dy * dy
 
 
 def nearest(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Index of the closest centre to each point. A k-d tree over the (at most 100) centres
-    answers in O(log k) per point, where a full distance table costs O(k)."""
+    """Index of the closest centre to each point. For a few centres, a distance table (ties go
+    to the first centre); beyond, a k-d tree over the (at most 100) centres answers in
+    O(log k) per point, where a table costs O(k)."""
+    if len(centers) <= TABLE_MAX_CENTERS:
+        return squared_distances(points, centers).argmin(axis=1)
+    return _tree_query(cKDTree(centers), points, 1)[1]
+
+
+def _tree_query(tree: cKDTree, points: np.ndarray, k: int):
     workers = -1 if len(points) > 20_000 else 1  # threads cost more than they save below
-    _, labels = cKDTree(centers).query(points, workers=workers)
-    return labels
+    return tree.query(points, k=k, workers=workers)
+
+
+class _Assignment:
+    """The nearest centre of every point, step after step of one k-means, the same as
+    `nearest` would give, but re-searched only for the points whose nearest centre may have
+    changed (Hamerly's bounds on the distance to the own and to the second closest centre)."""
+
+    def __init__(self, points: np.ndarray):
+        self.points = points
+        self.labels = np.zeros(len(points), dtype=np.intp)
+        self.upper = np.full(len(points), np.inf)  # >= distance to the own centre
+        self.lower = np.zeros(len(points))  # <= distance to any other centre
+        # Rounding in the bounds is far below this; a point this close to a tie is re-searched.
+        self.slack = 1e-9 * (1.0 + float(np.abs(points).max(initial=0.0)))
+
+    def nearest(self, centers: np.ndarray) -> np.ndarray:
+        if len(centers) <= TABLE_MAX_CENTERS:
+            self.labels = nearest(self.points, centers)
+            self.upper[:] = np.inf  # bounds unknown: everyone is searched next time
+            self.lower[:] = 0.0
+            return self.labels
+        unsure = np.flatnonzero(self.upper + self.slack >= self.lower)
+        if len(unsure):
+            tree = cKDTree(centers)
+            distance, index = _tree_query(tree, self.points[unsure], 2)
+            self.labels[unsure], self.upper[unsure] = index[:, 0], distance[:, 0]
+            self.lower[unsure] = distance[:, 1]
+            # With two centres (nearly) as close, take the one a plain search would give.
+            tied = unsure[distance[:, 1] - distance[:, 0] <= self.slack]
+            if len(tied):
+                self.labels[tied] = _tree_query(tree, self.points[tied], 1)[1]
+        return self.labels
+
+    def moved(self, kept: np.ndarray, relabel: np.ndarray, shift: np.ndarray) -> None:
+        """Centres `kept` (indices) moved by `shift` each and are renumbered by `relabel`;
+        dropped centres had no point, and dropping one only pushes the second closest away."""
+        self.labels = relabel[self.labels]
+        self.upper += shift[self.labels]
+        self.upper[self.labels < 0] = np.inf  # in a dropped cluster (weight 0): search again
+        self.lower -= shift.max(initial=0.0)
 
 
 def _same_clustering(old: np.ndarray, new: np.ndarray) -> bool:
@@ -84,26 +153,128 @@ def kmeans(points: np.ndarray, k: int, max_iters: int, weights=None, start=None)
     """Pol.is's k-means: first-distinct start (unless `start` centres are given), empty
     clusters dropped, weighted means."""
     weights = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=float)
+    weighted = (weights, weights * points[:, 0], weights * points[:, 1])
     centers = points[first_distinct(points, k)] if start is None else start
+    assignment = _Assignment(points)
     for iteration in range(max_iters + 1):
-        labels = nearest(points, centers)
-        mass = np.bincount(labels, weights=weights, minlength=len(centers))
+        labels = assignment.nearest(centers)
+        mass, x, y = (np.bincount(labels, weights=w, minlength=len(centers)) for w in weighted)
         kept = np.flatnonzero(mass > 0)
-        sums = np.stack(
-            [
-                np.bincount(labels, weights=weights * points[:, d], minlength=len(centers))
-                for d in (0, 1)
-            ],
-            axis=1,
-        )
-        new_centers = sums[kept] / mass[kept, None]
+        new_centers = np.stack([x[kept], y[kept]], axis=1) / mass[kept, None]
         relabel = np.full(len(centers), -1)
         relabel[kept] = np.arange(len(kept))
-        labels = relabel[labels]
         if iteration == max_iters or _same_clustering(centers, new_centers):
-            return KMeans(new_centers, labels)
+            return KMeans(new_centers, relabel[labels])
+        assignment.moved(kept, relabel, np.linalg.norm(new_centers - centers[kept], axis=1))
         centers = new_centers
     raise AssertionError("unreachable")
+
+
+def kmeans_many(
+    points: np.ndarray, starts: list[np.ndarray], max_iters: int, weights: np.ndarray
+) -> list[KMeans]:
+    """`kmeans(points, len(start), max_iters, weights, start)` for every start, all run side
+    by side: one (runs x centres x points) distance table per step instead of one small
+    k-means after the other. Same results as the calls one by one, for up to
+    TABLE_MAX_CENTERS centres per start."""
+    runs = _Runs(points, starts, max_iters, weights)
+    return [runs.result(run) for run in range(len(starts))]
+
+
+class _Runs:
+    """Side-by-side k-means runs; centres are (runs x width) x and y arrays where a dropped or
+    missing centre is at infinity, so it is never the closest and sorts last."""
+
+    def __init__(self, points, starts, max_iters: int, weights: np.ndarray):
+        n_runs, width = len(starts), max(len(start) for start in starts)
+        x, y = np.full((n_runs, width), np.inf), np.full((n_runs, width), np.inf)
+        for run, start in enumerate(starts):
+            x[run, : len(start)], y[run, : len(start)] = start[:, 0], start[:, 1]
+        self.points, self.width = points, width
+        self.labels = np.empty((n_runs, len(points)), dtype=np.intp)
+        self.x, self.y = np.empty_like(x), np.empty_like(y)
+        self._run(x, y, max_iters, weights)
+
+    def _run(self, x, y, max_iters, weights) -> None:
+        px, py = np.ascontiguousarray(self.points.T)
+        n, width = len(px), self.width
+        weighted = [np.tile(w, len(x)) for w in (weights, weights * px, weights * py)]
+        running = np.arange(len(x))  # the run of each row of x and y
+        for iteration in range(max_iters + 1):
+            rows = len(running)
+            labels = _nearest_of_many(px, py, x, y)
+            bins = (labels + width * np.arange(rows)[:, None]).ravel()
+            mass, sum_x, sum_y = (
+                np.bincount(bins, w[: rows * n], rows * width).reshape(rows, width)
+                for w in weighted
+            )
+            kept = mass > 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                new_x = np.where(kept, sum_x / mass, np.inf)
+                new_y = np.where(kept, sum_y / mass, np.inf)
+            done = _same_clusterings(x, y, new_x, new_y) | (iteration == max_iters)
+            finished = running[done]
+            self.labels[finished], self.x[finished], self.y[finished] = (
+                labels[done],
+                new_x[done],
+                new_y[done],
+            )
+            running, x, y = running[~done], new_x[~done], new_y[~done]
+            if not len(running):
+                return
+
+    def within_variances(self, weights: np.ndarray) -> np.ndarray:
+        """`within_variance` of every run."""
+        px, py = self.points[:, 0], self.points[:, 1]
+        dx = px - np.take_along_axis(self.x, self.labels, axis=1)
+        dy = py - np.take_along_axis(self.y, self.labels, axis=1)
+        return (weights * (dx * dx + dy * dy)).sum(axis=1)
+
+    def result(self, run: int) -> KMeans:
+        kept = np.isfinite(self.x[run])
+        relabel = np.where(kept, np.cumsum(kept) - 1, -1)
+        centers = np.stack([self.x[run, kept], self.y[run, kept]], axis=1)
+        return KMeans(centers, relabel[self.labels[run]])
+
+
+def _nearest_of_many(px, py, x, y) -> np.ndarray:
+    """(runs, points) index of each point's closest centre in each run (ties to the first,
+    like `nearest`, with which the distances agree to the last bit). One centre at a time:
+    (runs x points) arrays stay small enough to be reused by the allocator."""
+    labels = np.zeros((len(x), len(px)), dtype=np.intp)
+    best = None
+    for centre in range(x.shape[1]):
+        distance = _squared_distance(px, py, x[:, centre, None], y[:, centre, None])
+        if best is None:
+            best = distance
+            continue
+        np.putmask(labels, distance < best, centre)
+        np.minimum(best, distance, out=best)
+    return labels
+
+
+def _squared_distance(px, py, x, y) -> np.ndarray:
+    dx, dy = px - x, py - y
+    dx *= dx
+    dy *= dy
+    dx += dy
+    return dx
+
+
+def _same_clusterings(x, y, new_x, new_y) -> np.ndarray:
+    """`_same_clustering` of each run's centres before and after a step."""
+
+    def in_order(x, y):
+        centers = np.empty(x.shape, dtype=complex)  # sorts by x, then y, like a lexsort
+        centers.real, centers.imag = x, y
+        return np.sort(centers, axis=1)
+
+    compared = np.minimum(np.isfinite(x).sum(axis=1), np.isfinite(new_x).sum(axis=1))
+    with np.errstate(invalid="ignore"):  # infinity minus infinity, past the compared ones
+        moved = in_order(x, y) - in_order(new_x, new_y)
+        distance = np.sqrt(moved.real * moved.real + moved.imag * moved.imag)
+    close = (distance < SAME_CENTER_DISTANCE) | (np.arange(x.shape[1]) >= compared[:, None])
+    return close.all(axis=1)
 
 
 def within_variance(points: np.ndarray, result: KMeans, weights: np.ndarray) -> float:
@@ -126,22 +297,74 @@ def kmeans_plusplus(
     return points[chosen]
 
 
-def group_kmeans(centers: np.ndarray, k: int, weights: np.ndarray) -> KMeans:
-    """The best of Pol.is's k-means from the first-distinct start and from seeded k-means++
-    starts, by weighted within-group variance (the first start wins ties)."""
-    results = [kmeans(centers, k, GROUP_ITERS, weights)]
+def kmeans_plusplus_starts(
+    points: np.ndarray, k: int, weights: np.ndarray, rng: np.random.Generator, n_starts: int
+) -> list[np.ndarray]:
+    """`n_starts` successive `kmeans_plusplus` draws from `rng`, drawn side by side: the same
+    starts, since `rng.choice(n, p=p)` is the first index whose normalised cumulative p
+    exceeds one uniform draw. When some start runs out of distinct points (its draws stop
+    early, so the next start's draws shift), the starts are drawn one by one instead."""
+    state = rng.bit_generator.state
+    uniform = rng.random((n_starts, k))
+    px, py = points[:, 0], points[:, 1]
+    cdf = _cdf(weights[None, :] / weights.sum())
+    chosen = np.empty((n_starts, k), dtype=np.intp)
+    chosen[:, 0] = (cdf <= uniform[:, :1]).sum(axis=1)
+    closest = _squared_distance(px, py, px[chosen[:, :1]], py[chosen[:, :1]])
+    for step in range(1, k):
+        odds = weights * closest
+        total = odds.sum(axis=1)
+        if (total <= 0).any():
+            rng.bit_generator.state = state
+            return [kmeans_plusplus(points, k, weights, rng) for _ in range(n_starts)]
+        chosen[:, step] = (_cdf(odds / total[:, None]) <= uniform[:, step, None]).sum(axis=1)
+        drawn = chosen[:, step, None]
+        np.minimum(closest, _squared_distance(px, py, px[drawn], py[drawn]), out=closest)
+    return list(points[chosen])
+
+
+def _cdf(p: np.ndarray) -> np.ndarray:
+    """Cumulative probabilities by row, normalised as numpy's Generator.choice does."""
+    cdf = p.cumsum(axis=1)
+    cdf /= cdf[:, -1:]
+    return cdf
+
+
+def _group_starts(centers: np.ndarray, k: int, weights: np.ndarray, first) -> list:
+    starts = [centers[first[:k]]]
     if len(centers) > k:
         rng = np.random.default_rng([SEED, k])
-        for _ in range(GROUP_STARTS):
-            start = kmeans_plusplus(centers, k, weights, rng)
-            results.append(kmeans(centers, k, GROUP_ITERS, weights, start=start))
-    scores = [within_variance(centers, result, weights) for result in results]
-    return results[int(np.argmin(scores))]
+        starts += kmeans_plusplus_starts(centers, k, weights, rng, GROUP_STARTS)
+    return starts
 
 
-def silhouette(points: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette of the points (Pol.is: a member alone in its cluster scores 0)."""
-    distances = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2)
+def group_candidates(centers: np.ndarray, ks, weights: np.ndarray) -> dict[int, KMeans]:
+    """For each k, the best of Pol.is's k-means from the first-distinct start and from seeded
+    k-means++ starts, by weighted within-group variance (the first start wins ties)."""
+    first = first_distinct(centers, max(ks))
+    starts = {k: _group_starts(centers, k, weights, first) for k in ks}
+    runs = _Runs(centers, [s for k in ks for s in starts[k]], GROUP_ITERS, weights)
+    scores = runs.within_variances(weights)
+    best, offset = {}, 0
+    for k in ks:
+        best[k] = runs.result(offset + int(np.argmin(scores[offset : offset + len(starts[k])])))
+        offset += len(starts[k])
+    return best
+
+
+def group_kmeans(centers: np.ndarray, k: int, weights: np.ndarray) -> KMeans:
+    """`group_candidates` for one k."""
+    return group_candidates(centers, [k], weights)[k]
+
+
+def pairwise_distances(points: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2)
+
+
+def silhouette(points: np.ndarray, labels: np.ndarray, distances=None) -> float:
+    """Mean silhouette of the points (Pol.is: a member alone in its cluster scores 0);
+    `distances`, the points' pairwise distances, when already computed."""
+    distances = pairwise_distances(points) if distances is None else distances
     clusters = np.unique(labels)
     if len(clusters) < 2:
         return 0.0
@@ -183,12 +406,12 @@ def cluster(positions: np.ndarray, in_conv: np.ndarray) -> Clustering | None:
     if len(points) == 0:
         return None
     base = kmeans(points, BASE_K, BASE_ITERS)
-    weights = np.bincount(base.labels, minlength=len(base.centers))
-    candidates = {
-        k: group_kmeans(base.centers, k, weights.astype(float))
-        for k in range(2, max_groups(len(base.centers)) + 1)
-    }
-    silhouettes = {k: silhouette(base.centers, c.labels) for k, c in candidates.items()}
+    weights = np.bincount(base.labels, minlength=len(base.centers)).astype(float)
+    candidates = group_candidates(
+        base.centers, list(range(2, max_groups(len(base.centers)) + 1)), weights
+    )
+    distances = pairwise_distances(base.centers)
+    silhouettes = {k: silhouette(base.centers, c.labels, distances) for k, c in candidates.items()}
     # Pol.is's max-key keeps the last of equal scores, i.e. the largest k.
     best = max(silhouettes, key=lambda k: (silhouettes[k], k))
     return Clustering(in_conv, base, candidates[best], silhouettes)

@@ -61,17 +61,36 @@ def build_vote_matrix(
     """
     participants = np.asarray(participants, dtype=np.int64)
     statements = np.asarray(statements, dtype=np.int64)
-    values = np.asarray(values, dtype=np.int8)
+    values = np.asarray(values)
     if not (len(participants) == len(statements) == len(values)):
         raise ValueError("participants, statements and values must have the same length")
     if len(values) and not np.isin(values, (AGREE, DISAGREE, PASS)).all():
         raise ValueError("votes must be 1, -1 or 0")
-    participant_ids, rows = np.unique(participants, return_inverse=True)
-    statement_ids, cols = np.unique(statements, return_inverse=True)
-    rows, cols = rows.astype(np.int32), cols.astype(np.int32)
+    values = values.astype(np.int8)
+    participant_ids, rows = _index(participants)
+    statement_ids, cols = _index(statements)
     if len(values):
-        keys = rows.astype(np.int64) * max(len(statement_ids), 1) + cols
-        if len(np.unique(keys)) != len(keys):
+        keys = np.sort(rows.astype(np.int64) * max(len(statement_ids), 1) + cols)
+        if (keys[1:] == keys[:-1]).any():
             raise ValueError("a participant has more than one vote on the same statement")
     moderated = np.isin(statement_ids, np.asarray(list(moderated_out_ids), dtype=np.int64))
     return VoteMatrix(participant_ids, statement_ids, rows, cols, values, moderated)
+
+
+def _index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ids, sorted, and the int32 position of each id among them (what
+    np.unique(ids, return_inverse=True) gives), through a table indexed by id when the ids
+    span a range not much wider than their number (database keys do), a sort otherwise."""
+    if len(ids) == 0:
+        return ids, np.zeros(0, dtype=np.int32)
+    low = int(ids.min())
+    span = int(ids.max()) - low + 1
+    if span > 4 * len(ids) + 100_000:
+        ordered = np.sort(ids)
+        distinct = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+        return distinct, np.searchsorted(distinct, ids).astype(np.int32)
+    offsets = ids - low
+    present = np.zeros(span, dtype=bool)
+    present[offsets] = True
+    position = np.cumsum(present, dtype=np.int32) - 1
+    return np.flatnonzero(present) + low, position[offsets]
