@@ -5,7 +5,6 @@ groups, the official answers; the same content as a PDF report (WeasyPrint).
 Every figure is an aggregate: the number of queries does not grow with the contributions."""
 
 from dataclasses import dataclass
-from string import ascii_uppercase
 
 from django.contrib.staticfiles import finders
 from django.db.models import Count, OuterRef, Q, Subquery, Value
@@ -36,6 +35,7 @@ from consultation.models.contributions import Provenance, Visibility
 from consultation.models.workshops import Registration
 from consultation.rules import is_campaign_staff, is_organiser, results_are_public
 from consultation.synthesis import render as render_synthesis
+from frontend.views import opinions
 from frontend.views._common import breadcrumb, get_campaign
 from frontend.views.pages import campaign_figures
 
@@ -249,64 +249,27 @@ def synthesis_sections(campaign: Campaign) -> list[dict]:
     ]
 
 
-def _group_name(index: int) -> str:
-    letter = ascii_uppercase[index] if index < len(ascii_uppercase) else str(index + 1)
-    return _("Groupe %(letter)s") % {"letter": letter}
-
-
 def opinion_groups(campaign: Campaign) -> dict | None:
-    """The latest computation, with the text of its published statements; None if there is
-    none or it found no group. Hidden or pending statements are never shown."""
-    latest = OpinionGroups.objects.latest_for(campaign)
-    if latest is None or not latest.groups_count:
+    """The computation an organiser published, with its map and the text of its published
+    statements; None when none is published (the latest computation is the moderators'
+    work in progress, never shown here). Hidden or pending statements are never shown."""
+    published = OpinionGroups.objects.published_for(campaign)
+    if published is None or not published.groups_count:
         return None
-    result = latest.result
-    repness = result.get("repness", {})
-    consensus = result.get("consensus", {}).get("agree", [])[:CONSENSUS_SHOWN]
-    wanted = {item["statement"] for items in repness.values() for item in items}
-    wanted |= {item["statement"] for item in consensus}
-    texts = dict(
-        Statement.objects.filter(campaign=campaign, pk__in=wanted)
-        .published()
-        .values_list("pk", "text")
-    )
-    groups = []
-    for group in result.get("groups", []):
-        statements = [
-            {
-                "text": texts[item["statement"]],
-                "id": item["statement"],
-                "agree": item["repful_for"] == "agree",
-                "percent": round(100 * item["n_success"] / item["n_trials"])
-                if item["n_trials"]
-                else 0,
-            }
-            for item in repness.get(str(group["id"]), [])
-            if item["statement"] in texts
-        ][:REPRESENTATIVE_PER_GROUP]
-        groups.append(
-            {
-                "name": _group_name(group["id"]),
-                "members": group["members"],
-                "statements": statements,
-            }
-        )
+    result = published.result
+    statements = opinions.load_statements(campaign, result, public=True)
     return {
-        "computed_at": latest.computed_at,
-        "participants": latest.participants_count,
-        "clustered": latest.clustered_count,
-        "groups": groups,
-        "chart": bar_chart(
-            "graphique-groupes",
-            _("Taille des groupes d'opinion"),
-            _("Groupe"),
-            [(group["name"], group["members"]) for group in groups],
+        "computed_at": published.computed_at,
+        "published_at": published.published_at,
+        "participants": published.participants_count,
+        "clustered": published.clustered_count,
+        "unclustered": opinions.unclustered_count(published),
+        "map": opinions.opinion_map(result),
+        "groups": opinions.group_views(result, statements, limit=REPRESENTATIVE_PER_GROUP),
+        "consensus": opinions.consensus_lines(result, statements, "agree", CONSENSUS_SHOWN),
+        "consensus_disagree": opinions.consensus_lines(
+            result, statements, "disagree", CONSENSUS_SHOWN
         ),
-        "consensus": [
-            {"id": item["statement"], "text": texts[item["statement"]]}
-            for item in consensus
-            if item["statement"] in texts
-        ],
     }
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from consultation.actions.opinions import recompute_opinion_groups
+from consultation.actions.opinions import publish_opinion_groups, recompute_opinion_groups
 from consultation.actions.synthesis import create_section, publish_version, save_version
 from consultation.models import (
     Campaign,
@@ -230,14 +230,15 @@ def _two_camps(campaign):
     return statements
 
 
-def test_opinion_groups_show_their_size_and_representative_statements(client, closed):
+def test_opinion_groups_show_their_size_and_representative_statements(client, closed, organiser):
     _two_camps(closed)
     computed = recompute_opinion_groups(closed, force=True)
     assert computed.groups_count == 2
+    publish_opinion_groups(organiser, computed)
 
     page = client.get(results_url(closed)).content.decode()
 
-    sizes = table_rows(page, "Taille des groupes d")
+    sizes = table_rows(page, "Groupes d'opinion : taille")
     assert sizes["Groupe A"] == "10" and sizes["Groupe B"] == "10"
     assert "Groupe A : 10 personnes" in page
     assert "« Affirmation numéro 1 » —" in page
@@ -248,7 +249,11 @@ def test_opinion_groups_show_their_size_and_representative_statements(client, cl
     assert "« Affirmation numéro 5 »" in consensus
 
 
-def test_without_a_computation_there_is_no_opinion_groups_section(client, closed):
+def test_without_a_published_computation_there_is_no_opinion_groups_section(client, closed):
+    page = client.get(results_url(closed)).content.decode()
+    assert "Les groupes d'opinion</h2>" not in page
+    _two_camps(closed)
+    recompute_opinion_groups(closed, force=True)  # the moderators' latest, not published
     page = client.get(results_url(closed)).content.decode()
     assert "Les groupes d'opinion</h2>" not in page
 
