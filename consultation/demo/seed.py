@@ -29,6 +29,7 @@ from consultation.demo import content
 from consultation.demo.content import Place
 from consultation.demo.live import seed_live_session
 from consultation.demo.moderation import seed_moderation
+from consultation.demo.opinions import seed_opinion_groups
 from consultation.demo.territory import ARRAS_DISTRICT, COMMUNES, RIVER_BASINS, CommuneSpec
 from consultation.models import (
     Area,
@@ -300,6 +301,8 @@ class DemoBuilder:
         self.summary.add("cartes de l'atelier en direct", cards)
         self.summary.live_session_id = self.live_session.pk
         for what, n in seed_moderation(self.campaign, self.staff, self.residents).items():
+            self.summary.add(what, n)
+        for what, n in seed_opinion_groups(self.campaign, self.staff).items():
             self.summary.add(what, n)
         return self.summary
 
