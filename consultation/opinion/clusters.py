@@ -103,7 +103,10 @@ def _tree_query(tree: cKDTree, points: np.ndarray, k: int):
 class _Assignment:
     """The nearest centre of every point, step after step of one k-means, the same as
     `nearest` would give, but re-searched only for the points whose nearest centre may have
-    changed (Hamerly's bounds on the distance to the own and to the second closest centre)."""
+    changed. Two bounds tell which points keep their centre: Hamerly's (closer to the own
+    centre than any other centre can be: the distance to the second closest, minus how far
+    the others moved since) and Elkan's (closer to the own centre than half its distance to
+    the closest other centre)."""
 
     def __init__(self, points: np.ndarray):
         self.points = points
@@ -119,9 +122,13 @@ class _Assignment:
             self.upper[:] = np.inf  # bounds unknown: everyone is searched next time
             self.lower[:] = 0.0
             return self.labels
-        unsure = np.flatnonzero(self.upper + self.slack >= self.lower)
+        tree = cKDTree(centers)
+        half_gap = tree.query(centers, k=2)[0][:, 1] / 2  # to the closest other centre
+        unsure = self._unsure(np.arange(len(self.points)), half_gap)
+        if len(unsure):  # the upper bound has drifted: measure the distance to the own centre
+            self.upper[unsure] = _distance(self.points[unsure], centers[self.labels[unsure]])
+            unsure = self._unsure(unsure, half_gap)
         if len(unsure):
-            tree = cKDTree(centers)
             distance, index = _tree_query(tree, self.points[unsure], 2)
             self.labels[unsure], self.upper[unsure] = index[:, 0], distance[:, 0]
             self.lower[unsure] = distance[:, 1]
@@ -131,13 +138,25 @@ class _Assignment:
                 self.labels[tied] = _tree_query(tree, self.points[tied], 1)[1]
         return self.labels
 
-    def moved(self, kept: np.ndarray, relabel: np.ndarray, shift: np.ndarray) -> None:
-        """Centres `kept` (indices) moved by `shift` each and are renumbered by `relabel`;
-        dropped centres had no point, and dropping one only pushes the second closest away."""
+    def _unsure(self, candidates: np.ndarray, half_gap: np.ndarray) -> np.ndarray:
+        labels = self.labels[candidates]
+        bound = np.maximum(self.lower[candidates], half_gap[labels])
+        return candidates[self.upper[candidates] + self.slack >= bound]
+
+    def moved(self, relabel: np.ndarray, shift: np.ndarray) -> None:
+        """The kept centres moved by `shift` each and are renumbered by `relabel` (-1 for the
+        dropped ones, which had no point: dropping one only pushes the others away)."""
         self.labels = relabel[self.labels]
         self.upper += shift[self.labels]
         self.upper[self.labels < 0] = np.inf  # in a dropped cluster (weight 0): search again
-        self.lower -= shift.max(initial=0.0)
+        farthest = int(np.argmax(shift))
+        others = np.delete(shift, farthest).max(initial=0.0)
+        self.lower -= np.where(self.labels == farthest, others, shift[farthest])
+
+
+def _distance(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    dx, dy = points[:, 0] - centers[:, 0], points[:, 1] - centers[:, 1]
+    return np.sqrt(dx * dx + dy * dy)
 
 
 def _same_clustering(old: np.ndarray, new: np.ndarray) -> bool:
@@ -165,7 +184,7 @@ def kmeans(points: np.ndarray, k: int, max_iters: int, weights=None, start=None)
         relabel[kept] = np.arange(len(kept))
         if iteration == max_iters or _same_clustering(centers, new_centers):
             return KMeans(new_centers, relabel[labels])
-        assignment.moved(kept, relabel, np.linalg.norm(new_centers - centers[kept], axis=1))
+        assignment.moved(relabel, np.linalg.norm(new_centers - centers[kept], axis=1))
         centers = new_centers
     raise AssertionError("unreachable")
 

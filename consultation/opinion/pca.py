@@ -13,14 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg, sparse
+from scipy.linalg.blas import dsyrk
 from scipy.sparse.linalg import svds
 
 from consultation.opinion.matrix import VoteMatrix
 
 N_COMPONENTS = 2
-# Up to this many statements (or participants), the eigenvectors of the small Gram matrix
-# are exact and quicker to get than setting up ARPACK.
-GRAM_MAX_SIDE = 500
+# Up to this much work (participants x statements x the smaller of the two), the matrix is
+# made dense and the eigenvectors of its small Gram matrix are exact and quicker to get than
+# setting up ARPACK (a few milliseconds); beyond, ARPACK on the sparse matrix.
+DENSE_MAX_WORK = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -30,33 +32,52 @@ class Projection:
     positions: np.ndarray  # (n_participants, 2)
 
 
+def column_means(matrix: VoteMatrix) -> np.ndarray:
+    """Each statement's mean vote over those who voted on it; 0 for moderated-out ones."""
+    n_statements = matrix.shape[1]
+    seen = np.bincount(matrix.cols, minlength=n_statements)
+    sums = np.bincount(matrix.cols, weights=matrix.values, minlength=n_statements)
+    center = np.divide(sums, seen, out=np.zeros(n_statements), where=seen > 0)
+    center[matrix.moderated_out] = 0.0
+    return center
+
+
+def _centred_votes(matrix: VoteMatrix, center: np.ndarray) -> np.ndarray:
+    data = matrix.values - center[matrix.cols]
+    data[matrix.moderated_out[matrix.cols]] = 0.0
+    return data
+
+
 def centred_matrix(matrix: VoteMatrix) -> tuple[sparse.csr_matrix, np.ndarray]:
     """The centred matrix (sparse) and the column means, moderated-out columns zeroed.
 
     A zeroed column is constant, so it has mean 0 and adds nothing to the PCA: its cells are
     dropped from the sparse matrix (they would be explicit zeros).
     """
-    n_statements = matrix.shape[1]
-    seen = np.bincount(matrix.cols, minlength=n_statements)
-    sums = np.bincount(matrix.cols, weights=matrix.values, minlength=n_statements)
-    center = np.divide(sums, seen, out=np.zeros(n_statements), where=seen > 0)
-    center[matrix.moderated_out] = 0.0
-    data = matrix.values - center[matrix.cols]
-    data[matrix.moderated_out[matrix.cols]] = 0.0
-    centred = matrix.csr(data)
+    center = column_means(matrix)
+    centred = matrix.csr(_centred_votes(matrix, center))
     centred.eliminate_zeros()
     return centred, center
 
 
-def principal_components(centred: sparse.csr_matrix) -> np.ndarray:
-    """Top two right singular vectors (rows), each signed so its largest loading is positive:
-    a recomputation after a few more votes then draws the map the same way up."""
+def dense_centred_matrix(matrix: VoteMatrix) -> tuple[np.ndarray, np.ndarray]:
+    """`centred_matrix` as a dense array, for small matrices."""
+    center = column_means(matrix)
+    dense = np.zeros(matrix.shape)
+    dense[matrix.rows, matrix.cols] = _centred_votes(matrix, center)
+    return dense, center
+
+
+def principal_components(centred) -> np.ndarray:
+    """Top two right singular vectors (rows) of a dense array or a sparse matrix, each signed
+    so its largest loading is positive: a recomputation after a few more votes then draws the
+    map the same way up."""
     n_rows, n_cols = centred.shape
     k = min(N_COMPONENTS, n_rows, n_cols)
     components = np.zeros((N_COMPONENTS, n_cols))
-    if k == 0 or centred.nnz == 0:
+    if k == 0 or not np.any(centred.data if sparse.issparse(centred) else centred):
         return components
-    if min(n_rows, n_cols) <= GRAM_MAX_SIDE:
+    if not sparse.issparse(centred):
         top = _components_from_gram(centred, k)
     else:
         start = np.ones(min(n_rows, n_cols)) / np.sqrt(min(n_rows, n_cols))
@@ -69,31 +90,35 @@ def principal_components(centred: sparse.csr_matrix) -> np.ndarray:
 
 
 def _top_eigenvectors(gram: np.ndarray, k: int) -> np.ndarray:
-    """Eigenvectors of the k largest eigenvalues, largest first (only those are computed)."""
+    """Eigenvectors of the k largest eigenvalues, largest first (only those are computed);
+    `gram` holds its upper triangle."""
     n = len(gram)
-    values, vectors = linalg.eigh(gram, subset_by_index=[n - k, n - 1])
+    values, vectors = linalg.eigh(gram, lower=False, subset_by_index=[n - k, n - 1])
     return vectors[:, np.argsort(-values)]
 
 
-def _components_from_gram(centred: sparse.csr_matrix, k: int) -> np.ndarray:
+def _components_from_gram(centred: np.ndarray, k: int) -> np.ndarray:
     """Top right singular vectors through the eigenvectors of the smaller Gram matrix."""
     n_rows, n_cols = centred.shape
+    # dsyrk fills the upper triangle of a a^T; centred.T is the Fortran-ordered a, no copy.
     if n_cols <= n_rows:
-        return _top_eigenvectors((centred.T @ centred).toarray(), k).T
-    right = np.asarray(centred.T @ _top_eigenvectors((centred @ centred.T).toarray(), k)).T
+        return _top_eigenvectors(dsyrk(1.0, centred.T), k).T
+    right = centred.T @ _top_eigenvectors(dsyrk(1.0, centred.T, trans=1), k)
+    right = right.T
     norms = np.linalg.norm(right, axis=1, keepdims=True)
     return np.divide(right, norms, out=np.zeros_like(right), where=norms > 0)
 
 
 def project(matrix: VoteMatrix) -> Projection:
     """Every participant's 2D position (Pol.is's sparsity-aware projection)."""
-    centred, center = centred_matrix(matrix)
+    n_participants, n_statements = matrix.shape
+    small = n_participants * n_statements * min(matrix.shape) <= DENSE_MAX_WORK
+    centred, center = dense_centred_matrix(matrix) if small else centred_matrix(matrix)
     components = principal_components(centred)
     positions = np.asarray(centred @ components.T)
     # Pol.is zeroes a moderated-out column for everyone, so it counts as a vote in the scaling.
-    n_statements = matrix.shape[1]
     unmoderated_seen = np.bincount(
-        matrix.rows[~matrix.moderated_out[matrix.cols]], minlength=matrix.shape[0]
+        matrix.rows[~matrix.moderated_out[matrix.cols]], minlength=n_participants
     )
     votes = unmoderated_seen + int(matrix.moderated_out.sum())
     scale = np.sqrt(n_statements / np.maximum(votes, 1))

@@ -83,10 +83,9 @@ def compute_opinion_groups(matrix: VoteMatrix) -> OpinionGroups:
     groups = clustering.participant_groups(matrix.shape[0])
     n_groups = len(clustering.groups.centers)
     candidates = np.flatnonzero(~matrix.moderated_out).tolist()
-    stats = repness.repness_stats(repness.count_by_group(matrix, groups, n_groups, True))
-    agree, disagree = repness.group_aware_consensus(
-        repness.count_by_group(matrix, groups, n_groups, False)
-    )
+    counts = repness.count_by_group(matrix, groups, n_groups, zero_moderated=False)
+    stats = repness.repness_stats(repness.moderated_as_passes(counts, matrix, groups, n_groups))
+    agree, disagree = repness.group_aware_consensus(counts)
     ids = matrix.statement_ids
     return OpinionGroups(
         participant_ids=matrix.participant_ids,

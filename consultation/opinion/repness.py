@@ -47,23 +47,31 @@ def count_by_group(matrix: VoteMatrix, groups: np.ndarray, n_groups: int, zero_m
     With `zero_moderated`, moderated-out columns read as a pass by every member, as in Pol.is's
     rating matrix (used for repness); without, the raw votes (used for consensus).
     """
+    counts = _raw_counts(matrix, groups, n_groups)
+    return moderated_as_passes(counts, matrix, groups, n_groups) if zero_moderated else counts
+
+
+def _raw_counts(matrix: VoteMatrix, groups: np.ndarray, n_groups: int) -> GroupCounts:
+    """One pass over the votes: each (group, statement, vote) cell counted by one bincount."""
     n_statements = matrix.shape[1]
     row_group = groups[matrix.rows]
     keep = row_group >= 0
-    if zero_moderated:
-        keep &= ~matrix.moderated_out[matrix.cols]
     cell = row_group[keep] * n_statements + matrix.cols[keep]
-    values = matrix.values[keep]
-    size = n_groups * n_statements
+    cell = cell * 3 + (matrix.values[keep] - DISAGREE)  # 0 disagree, 1 pass, 2 agree
+    counts = np.bincount(cell, minlength=n_groups * n_statements * 3)
+    counts = counts.reshape(n_groups, n_statements, 3)
+    disagree, agree = counts[..., DISAGREE - DISAGREE], counts[..., AGREE - DISAGREE]
+    return GroupCounts(agree, disagree, counts.sum(axis=2))
 
-    def count(mask):
-        return np.bincount(cell[mask], minlength=size).reshape(n_groups, n_statements)
 
-    agree, disagree = count(values == AGREE), count(values == DISAGREE)
-    seen = count(np.ones(len(values), dtype=bool))
-    if zero_moderated:
-        members = np.bincount(groups[groups >= 0], minlength=n_groups)
-        seen[:, matrix.moderated_out] = members[:, None]
+def moderated_as_passes(counts: GroupCounts, matrix: VoteMatrix, groups, n_groups: int):
+    """The counts with every moderated-out column read as a pass by each group member."""
+    moderated = matrix.moderated_out
+    if not moderated.any():
+        return counts
+    agree, disagree, seen = counts.agree.copy(), counts.disagree.copy(), counts.seen.copy()
+    agree[:, moderated] = disagree[:, moderated] = 0
+    seen[:, moderated] = np.bincount(groups[groups >= 0], minlength=n_groups)[:, None]
     return GroupCounts(agree, disagree, seen)
 
 
@@ -119,16 +127,46 @@ def _finalize(stats: dict, g: int, c: int, statement_id: int) -> dict:
     }
 
 
-def _beats_best_agree(stats: dict, g: int, c: int, best: int | None) -> bool:
-    s = {key: stats[key][g] for key in ("na", "nd", "ra", "rat", "pa", "pat")}
-    if s["na"][c] == 0 and s["nd"][c] == 0:
-        return False
-    if best is not None and s["ra"][best] > 1.0:
-        metric = s["ra"] * s["rat"] * s["pa"] * s["pat"]
-        return bool(metric[c] > metric[best])
-    if best is not None:
-        return bool(s["pa"][c] * s["pat"][c] > s["pa"][best] * s["pat"][best])
-    return bool(s["pat"][c] > Z_90 or (s["ra"][c] > 1.0 and s["pa"][c] > 0.5))
+def _best_agree(stats: dict, g: int, candidates: np.ndarray) -> int | None:
+    """Pol.is's best agree statement: a scan of the candidates in order in which a statement
+    replaces the best so far when it beats it, by ra x rat x pa x pat while the best so far has
+    ra > 1, by pa x pat otherwise; the first to pass the bar (pat > 1.2816, or ra > 1 and
+    pa > 1/2) opens the scan, and statements without an agree or disagree are passed over.
+
+    While the rule stays the same, the successive bests are the running records of one score,
+    found in one pass; the scan restarts only when a new best changes the rule."""
+    na, nd, ra, rat, pa, pat = (stats[key][g, candidates] for key in _SCAN_KEYS)
+    voted = (na != 0) | (nd != 0)
+    opening = np.flatnonzero(voted & ((pat > Z_90) | ((ra > 1.0) & (pa > 0.5))))
+    if not len(opening):
+        return None
+    scores = {
+        True: np.where(voted, ra * rat * pa * pat, -np.inf),
+        False: np.where(voted, pa * pat, -np.inf),
+    }
+    best = opening[0]
+    while True:
+        score = scores[bool(ra[best] > 1.0)]
+        after = score[best + 1 :]
+        so_far = np.maximum.accumulate(np.concatenate(([score[best]], after[:-1])))
+        records = np.flatnonzero(after > so_far) + best + 1
+        switches = np.flatnonzero((ra[records] > 1.0) != (ra[best] > 1.0))
+        if not len(switches):
+            return int(candidates[records[-1]]) if len(records) else int(candidates[best])
+        best = records[switches[0]]
+
+
+_SCAN_KEYS = ("na", "nd", "ra", "rat", "pa", "pat")
+
+
+def _metrics(stats: dict, g: int, columns: np.ndarray) -> np.ndarray:
+    """`_metric` of `_finalize`d items, for many columns at once."""
+    agree = stats["rat"][g, columns] > stats["rdt"][g, columns]
+    r, rt, p, pt = (
+        np.where(agree, stats[a][g, columns], stats[d][g, columns])
+        for a, d in (("ra", "rd"), ("rat", "rdt"), ("pa", "pd"), ("pat", "pdt"))
+    )
+    return r * rt * p * pt
 
 
 def _metric(item: dict) -> float:
@@ -137,26 +175,26 @@ def _metric(item: dict) -> float:
 
 def select_representative(stats: dict, g: int, statement_ids, candidates) -> list[dict]:
     """Pol.is's select-rep-comments for one group, over the candidate columns in order."""
+    candidates = np.asarray(candidates, dtype=np.intp)
     significant = ((stats["rat"][g] > Z_90) & (stats["pat"][g] > Z_90)) | (
         (stats["rdt"][g] > Z_90) & (stats["pdt"][g] > Z_90)
     )
-    best_agree = None
-    for c in candidates:
-        if _beats_best_agree(stats, g, c, best_agree):
-            best_agree = c
+    best_agree = _best_agree(stats, g, candidates)
     head = []
     if best_agree is not None:
         head = [_finalize(stats, g, best_agree, statement_ids[best_agree])]
         head[0].update(best_agree=True, n_agree=int(stats["na"][g, best_agree]))
-    sufficient = [c for c in candidates if significant[c]]
-    if not sufficient:
+    sufficient = candidates[significant[candidates]]
+    if not len(sufficient):
         if head or not len(candidates):
             return head
         strength = np.maximum(stats["rat"][g], stats["rdt"][g])[candidates]
         best = candidates[int(np.argmax(strength))]  # the first of equal scores, as Pol.is
         return [_finalize(stats, g, best, statement_ids[best])]
-    rest = [_finalize(stats, g, c, statement_ids[c]) for c in sufficient if c != best_agree]
-    chosen = (head + sorted(rest, key=_metric, reverse=True))[:PICK_MAX]
+    rest = sufficient[sufficient != best_agree]
+    # Python's sort, reverse or not, keeps equal items in order: so does a stable argsort.
+    top = rest[np.argsort(-_metrics(stats, g, rest), kind="stable")[: PICK_MAX - len(head)]]
+    chosen = head + [_finalize(stats, g, c, statement_ids[c]) for c in top]
     return [i for i in chosen if i["repful_for"] == "agree"] + [
         i for i in chosen if i["repful_for"] == "disagree"
     ]
