@@ -101,13 +101,36 @@ class MapLayer:
 
 @dataclass(frozen=True)
 class Centre:
-    """A group's letter on the map; coordinates as SVG text (never a localised "12,5")."""
+    """A group's centre (a small cross) and its letter in a circle just above it, so that
+    the label does not hide the group's own marks. Coordinates as SVG text, never a
+    localised "12,5"."""
 
     letter: str
     x: str
     y: str
+    label_y: str
     text_y: str
     colour: str
+
+    @property
+    def cross(self) -> str:
+        x, y = float(self.x), float(self.y)
+        return f"M{x - 5:.1f} {y:.1f}h10M{x:.1f} {y - 5:.1f}v10"
+
+
+LABEL_OFFSET = 24  # px between a centre and its letter's circle
+
+
+def centre_label(group: int, x: float, y: float) -> Centre:
+    label = y - LABEL_OFFSET if y - LABEL_OFFSET > 14 else y + LABEL_OFFSET
+    return Centre(
+        group_letter(group),
+        f"{x:.1f}",
+        f"{y:.1f}",
+        f"{label:.1f}",
+        f"{label + 5:.1f}",
+        style_of(group).colour,
+    )
 
 
 @dataclass
@@ -158,8 +181,7 @@ def opinion_map(result: dict) -> OpinionMap:
         layers.append(MapLayer(path=path, colour=style.colour, hollow=group < 0))
     cx, cy = to_svg(centres[:, 0], centres[:, 1])
     labels = [
-        Centre(group_letter(g), f"{x:.1f}", f"{y:.1f}", f"{y + 5:.1f}", style_of(g).colour)
-        for g, (x, y) in enumerate(zip(cx.tolist(), cy.tolist(), strict=True))
+        centre_label(g, x, y) for g, (x, y) in enumerate(zip(cx.tolist(), cy.tolist(), strict=True))
     ]
     return OpinionMap(layers, labels, len(xs), aggregated)
 

@@ -436,9 +436,9 @@ def test_the_public_map_says_nothing_of_who_voted(closed, organiser):
     publish_opinion_groups(organiser, computed)
     html = results(closed)
     svg = html.split('aria-labelledby="carte-groupes-svg-titre', 1)[1].split("</svg>", 1)[0]
-    # One path per group and one labelled circle per centre: no element per person that
-    # could carry an id or a name.
-    assert svg.count("<path") == computed.groups_count
+    # One path per group, and per centre its cross (two paths) and labelled circle: no
+    # element per person that could carry an id or a name.
+    assert svg.count("<path") == 3 * computed.groups_count
     assert svg.count("<circle") == computed.groups_count
     voters = User.objects.filter(statement_votes__statement__campaign=closed).distinct()
     for email, name in voters.values_list("email", "display_name"):

@@ -80,6 +80,7 @@
 
   function receive(message) {
     if (message.type === "ready") {
+      root.dataset.connection = "ready";
       // After a reconnection: a computation stored while disconnected was missed.
       var latest = message.computation === null ? "" : String(message.computation);
       if (following && latest !== shownComputation()) refresh(null);
@@ -104,6 +105,7 @@
       if (message && typeof message.type === "string") receive(message);
     };
     socket.onclose = function (event) {
+      root.dataset.connection = "closed";
       if (FINAL_CLOSE_CODES.indexOf(event.code) >= 0) {
         announce(root.dataset.textOffline);
         return;
@@ -113,6 +115,5 @@
     };
   }
 
-  root.dataset.live = "1"; // for the browser tests: the socket is being opened
   connect();
 })();
