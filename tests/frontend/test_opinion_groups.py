@@ -456,3 +456,22 @@ def test_the_pdf_report_carries_the_published_map(closed, organiser):
     titles = outline(pdf_objects(response.content))
     assert "Les groupes d'opinion" in titles
     assert "Carte des participant·es et des groupes d'opinion" in titles
+
+
+def test_the_dashboard_and_the_map_speak_english_when_chosen(
+    settings, campaign, organiser, computed
+):
+    client = logged_in(organiser)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(url(campaign)).content.decode()
+    for text in [
+        "Opinion groups",
+        "Recompute now",
+        "Publish these groups",
+        "Map of participants and opinion groups",
+        "Group A: blue circle",
+        "people voted",
+        "Opinion groups: size, mark on the map and centre",
+    ]:
+        assert text in html, text
+    assert "Recalculer maintenant" not in html
