@@ -56,7 +56,8 @@
     inFlight = true;
     fetch(root.dataset.fragmentUrl, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
+        // Logged out meanwhile: the answer is the login page, never to be swapped in.
+        if (!response.ok || response.redirected) throw new Error("HTTP " + response.status);
         return response.text();
       })
       .then(function (html) {
