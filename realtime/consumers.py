@@ -25,7 +25,7 @@ from consultation.actions.boards import Admission, admit, record_presence, run_c
 from consultation.errors import ActionRefused, PermissionRefused
 from consultation.live import audience_of, board_events_since, board_snapshot
 from consultation.models import Board, Participant
-from realtime import fanout
+from realtime import fanout, wire
 from realtime.groups import board_group
 from realtime.publish import dumps
 from realtime.schemas import SchemaError, command_id_of, validate_message
@@ -190,6 +190,7 @@ class BoardConsumer:
             audience=audience_of(self.participant),
             fetch_since=self._fetch_since,
             resync=self._schedule_resync,
+            direct=self.scope.get(wire.SCOPE_KEY),
         )
         self.fanout = fanout.for_running_loop()
         try:

@@ -31,6 +31,8 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
+from realtime import wire
+
 logger = logging.getLogger(__name__)
 
 STAFF, PARTICIPANT = "staff", "participant"
@@ -49,9 +51,22 @@ Event = tuple[int | None, str]
 FetchSince = Callable[[int], Awaitable[list[Event] | None]]
 
 
-def text_message(text: str) -> dict:
-    """The ASGI message that sends `text`; one per audience and event, shared by its sockets."""
-    return {"type": "websocket.send", "text": text}
+class TextMessage(dict):
+    """The ASGI message that sends a text; one per audience and event, shared by its sockets,
+    with the websocket frame of the text built once, when a socket first writes it directly
+    (`realtime.wire`)."""
+
+    _frame: bytes | None = None
+
+    @property
+    def frame(self) -> bytes:
+        if self._frame is None:
+            self._frame = wire.frame(self["text"])
+        return self._frame
+
+
+def text_message(text: str) -> TextMessage:
+    return TextMessage(type="websocket.send", text=text)
 
 
 class Outbox:
@@ -63,8 +78,14 @@ class Outbox:
     later messages queue behind it.
     """
 
-    def __init__(self, send: Callable[[dict], Coroutine], limit: int = OUTBOX_LIMIT):
+    def __init__(
+        self,
+        send: Callable[[dict], Coroutine],
+        limit: int = OUTBOX_LIMIT,
+        direct: wire.DirectSocket | None = None,
+    ):
         self._send = send
+        self._direct = direct
         self._queue: deque[dict] = deque()
         self._writer: asyncio.Task | None = None
         self._limit = limit
@@ -77,6 +98,10 @@ class Outbox:
         if message["type"] == "websocket.close":
             self.closed = True
         if self._writer is None:
+            # Nothing of ours is waiting: the frame may go straight to the socket.
+            direct = self._direct
+            if direct is not None and type(message) is TextMessage and direct.write(message.frame):
+                return True
             self._start(message)
             return True
         if len(self._queue) >= self._limit:
@@ -151,8 +176,9 @@ class LocalSocket:
         audience: str,
         fetch_since: FetchSince,
         resync: Callable[[], None],
+        direct: wire.DirectSocket | None = None,
     ):
-        self.outbox = Outbox(send)
+        self.outbox = Outbox(send, direct=direct)
         self.participant_id = participant_id
         self.audience = audience
         self.fetch_since = fetch_since
