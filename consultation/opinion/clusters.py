@@ -218,29 +218,36 @@ class _Runs:
         px, py = np.ascontiguousarray(self.points.T)
         n, width = len(px), self.width
         weighted = [np.tile(w, len(x)) for w in (weights, weights * px, weights * py)]
+        offsets = width * np.arange(len(x))[:, None]
         running = np.arange(len(x))  # the run of each row of x and y
+        in_order, active = _in_order(x, y), np.isfinite(x).sum(axis=1)
         for iteration in range(max_iters + 1):
             rows = len(running)
             labels = _nearest_of_many(px, py, x, y)
-            bins = (labels + width * np.arange(rows)[:, None]).ravel()
+            bins = (labels + offsets[:rows]).ravel()
             mass, sum_x, sum_y = (
                 np.bincount(bins, w[: rows * n], rows * width).reshape(rows, width)
                 for w in weighted
             )
             kept = mass > 0
-            with np.errstate(divide="ignore", invalid="ignore"):
-                new_x = np.where(kept, sum_x / mass, np.inf)
-                new_y = np.where(kept, sum_y / mass, np.inf)
-            done = _same_clusterings(x, y, new_x, new_y) | (iteration == max_iters)
-            finished = running[done]
-            self.labels[finished], self.x[finished], self.y[finished] = (
-                labels[done],
-                new_x[done],
-                new_y[done],
-            )
-            running, x, y = running[~done], new_x[~done], new_y[~done]
-            if not len(running):
-                return
+            x = np.divide(sum_x, mass, out=np.full_like(mass, np.inf), where=kept)
+            y = np.divide(sum_y, mass, out=np.full_like(mass, np.inf), where=kept)
+            new_order, new_active = _in_order(x, y), kept.sum(axis=1)
+            done = _unmoved(in_order, active, new_order, new_active)
+            if iteration == max_iters:
+                done[:] = True
+            if done.any():
+                finished, going = running[done], ~done
+                self.labels[finished], self.x[finished], self.y[finished] = (
+                    labels[done],
+                    x[done],
+                    y[done],
+                )
+                running, x, y = running[going], x[going], y[going]
+                new_order, new_active = new_order[going], new_active[going]
+                if not len(running):
+                    return
+            in_order, active = new_order, new_active
 
     def within_variances(self, weights: np.ndarray) -> np.ndarray:
         """`within_variance` of every run."""
@@ -280,20 +287,21 @@ def _squared_distance(px, py, x, y) -> np.ndarray:
     return dx
 
 
-def _same_clusterings(x, y, new_x, new_y) -> np.ndarray:
-    """`_same_clustering` of each run's centres before and after a step."""
+def _in_order(x, y) -> np.ndarray:
+    """Each run's centres as complex numbers x + iy, sorted: by x, then y (a lexsort)."""
+    centers = np.empty(x.shape, dtype=complex)
+    centers.real, centers.imag = x, y
+    return np.sort(centers, axis=1)
 
-    def in_order(x, y):
-        centers = np.empty(x.shape, dtype=complex)  # sorts by x, then y, like a lexsort
-        centers.real, centers.imag = x, y
-        return np.sort(centers, axis=1)
 
-    compared = np.minimum(np.isfinite(x).sum(axis=1), np.isfinite(new_x).sum(axis=1))
-    with np.errstate(invalid="ignore"):  # infinity minus infinity, past the compared ones
-        moved = in_order(x, y) - in_order(new_x, new_y)
-        distance = np.sqrt(moved.real * moved.real + moved.imag * moved.imag)
-    close = (distance < SAME_CENTER_DISTANCE) | (np.arange(x.shape[1]) >= compared[:, None])
-    return close.all(axis=1)
+def _unmoved(old, old_active, new, new_active) -> np.ndarray:
+    """`_same_clustering` of each run's sorted centres before and after a step: the first
+    min(active before, active after) pairs compared."""
+    compared = np.arange(old.shape[1]) < np.minimum(old_active, new_active)[:, None]
+    moved = np.subtract(old, new, out=np.zeros_like(old), where=compared)
+    return (np.sqrt(moved.real * moved.real + moved.imag * moved.imag) < SAME_CENTER_DISTANCE).all(
+        axis=1
+    )
 
 
 def within_variance(points: np.ndarray, result: KMeans, weights: np.ndarray) -> float:
