@@ -150,9 +150,13 @@ def cluster_name(value) -> str:
 # --- card events ----------------------------------------------------------------------------
 
 
-def emit_card(ctx: Context, card: Card, kind: str, *, was_visible: bool = True) -> None:
-    """A card appeared or changed: staff see it all; participants see it if visible."""
-    dots = DotVote.objects.filter(card=card).count()
+def emit_card(
+    ctx: Context, card: Card, kind: str, *, was_visible: bool = True, dots: int | None = None
+) -> None:
+    """A card appeared or changed: staff see it all; participants see it if visible. `dots`:
+    the card's dot count when the caller knows it (a new card has none)."""
+    if dots is None:
+        dots = DotVote.objects.filter(card=card).count()
     anonymous = ctx.session.anonymous
     staff = {"card": card_payload(card, STAFF, dots=dots, anonymous=anonymous)}
     if card.hidden or card.deleted:
@@ -164,8 +168,9 @@ def emit_card(ctx: Context, card: Card, kind: str, *, was_visible: bool = True) 
     ctx.emit(ctx.board, kind, staff, participant)
 
 
-def ack_card(ctx: Context, card: Card) -> dict:
-    dots = DotVote.objects.filter(card=card).count()
+def ack_card(ctx: Context, card: Card, dots: int | None = None) -> dict:
+    if dots is None:
+        dots = DotVote.objects.filter(card=card).count()
     audience = audience_of(ctx.participant)
     payload = card_payload(
         card, audience, dots=dots, anonymous=ctx.session.anonymous, viewer=ctx.participant
@@ -196,8 +201,8 @@ def card_add(ctx: Context, *, column, text, colour=None) -> dict:
         position=(last or 0) + 1,
         step=ctx.session.step,
     )
-    emit_card(ctx, card, "card.added")
-    return ack_card(ctx, card)
+    emit_card(ctx, card, "card.added", dots=0)
+    return ack_card(ctx, card, dots=0)
 
 
 def card_edit(ctx: Context, *, card, text) -> dict:

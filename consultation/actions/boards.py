@@ -415,6 +415,8 @@ def _lock(participant, board, command_id, session_wide: bool) -> Context:
     session = LiveSession.objects.select_related("workshop__campaign", "spotlight").get(
         pk=locked.session_id
     )
+    for each in boards:
+        each.session = session  # what payloads read (card.board.session), without a query each
     return Context(
         participant=fresh,
         board=locked,

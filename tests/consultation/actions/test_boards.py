@@ -502,3 +502,16 @@ def test_the_timer_state_follows_the_clock(live_session):
     live_session.timer_ends_at = now + timedelta(seconds=30)
     assert live_session.timer_state(now) == "running"
     assert live_session.timer_state(now + timedelta(seconds=31)) == "ended"
+
+
+def test_adding_a_card_costs_a_fixed_number_of_queries(guest, board, django_assert_max_num_queries):
+    """The hot path of a workshop (every participant's every card): lock the board and the
+    participant, read the session, the receipt and the column, place, write the card, its event,
+    the board's number and the receipt. Payloads read the session already loaded."""
+    add_card(guest, board, "Première carte")
+    message = command("card.add", column=board.columns.first().pk, text="Un bassin en amont")
+    with django_assert_max_num_queries(10 + 2):  # + the savepoint of the test's transaction
+        outcome = run_command(guest, board, message)
+    assert outcome["result"]["card"]["text"] == "Un bassin en amont"
+    assert outcome["result"]["card"]["dots"] is None  # participants: not before the reveal
+    assert BoardEvent.objects.get(seq=outcome["seq"], board=board).staff["card"]["dots"] == 0
