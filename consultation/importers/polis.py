@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.urls import reverse
 
 from consultation.importers.csvfiles import ExportError, Row, read_rows
 from consultation.models import Campaign, Statement, StatementVote, User
@@ -40,6 +42,7 @@ from consultation.text import clean_plain_text
 COMMENTS_FILE = "comments.csv"
 VOTES_FILE = "votes.csv"
 PARTICIPANTS_FILE = "participants-votes.csv"
+SUMMARY_FILE = "summary.csv"
 COMMENT_COLUMNS = ["timestamp", "comment-id", "author-id", "moderated", "comment-body"]
 VOTE_COLUMNS = ["timestamp", "comment-id", "voter-id", "vote"]
 
@@ -328,7 +331,8 @@ def _participant_ids(campaign: Campaign, user_ids: set[int]) -> dict[int, int]:
 
 
 def export_polis(campaign: Campaign, directory: Path, groups: dict[int, int]) -> dict[str, int]:
-    """Write comments.csv, votes.csv and participants-votes.csv of `campaign` in `directory`.
+    """Write comments.csv, votes.csv, participants-votes.csv and summary.csv of `campaign` in
+    `directory`.
 
     `groups` maps account ids to opinion group numbers (participants-votes.csv's group-id).
     Accounts are written as numbers only: no name, no address.
@@ -351,7 +355,26 @@ def export_polis(campaign: Campaign, directory: Path, groups: dict[int, int]) ->
     _write_comments(directory / COMMENTS_FILE, statements, comment_ids, pids)
     _write_votes_file(directory / VOTES_FILE, votes, comment_ids, pids)
     _write_participants(directory / PARTICIPANTS_FILE, statements, votes, comment_ids, pids, groups)
+    _write_summary(directory / SUMMARY_FILE, campaign, statements, votes, groups)
     return {"comments": len(statements), "votes": len(votes), "participants": len(pids)}
+
+
+def _write_summary(path, campaign, statements, votes, groups) -> None:
+    """Pol.is's key-value summary. `views` stays empty: page views are not recorded here."""
+    url = settings.SITE_URL.rstrip("/") + reverse("frontend:campaign", args=[campaign.slug])
+    rows = [
+        ("topic", campaign.title),
+        ("url", url),
+        ("views", ""),
+        ("voters", len({user_id for _, user_id, *_ in votes})),
+        ("voters-in-conv", len(groups)),
+        ("commenters", len({s.author_id for s in statements if s.author_id})),
+        ("comments", len(statements)),
+        ("groups", len(set(groups.values()))),
+        ("conversation-description", campaign.summary),
+    ]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
 
 
 def _write_comments(path, statements, comment_ids, pids) -> None:

@@ -163,6 +163,14 @@ def test_export_writes_the_same_format_back(conversation, tmp_path):
     groups = {r["participant"]: r["group-id"] for r in read(tmp_path, "participants-votes.csv")}
     assert set(groups.values()) == {"", "0", "1"}
     assert "@" not in (tmp_path / "participants-votes.csv").read_text(encoding="utf-8")
+    ours = dict(csv.reader((tmp_path / "summary.csv").open(encoding="utf-8")))
+    theirs = dict(csv.reader((directory / "summary.csv").open(encoding="utf-8")))
+    assert list(ours) == list(theirs)  # the same keys, in Pol.is's order
+    for key in ("voters", "commenters", "comments", "groups"):
+        assert ours[key] == theirs[key], key
+    assert ours["topic"] == campaign.title
+    assert ours["url"].endswith(f"/{campaign.slug}/")
+    assert int(ours["voters-in-conv"]) == sum(1 for group in groups.values() if group != "")
 
 
 def test_a_second_import_changes_nothing(campaign):
