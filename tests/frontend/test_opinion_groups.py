@@ -7,6 +7,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from consultation.actions.opinions import publish_opinion_groups, recompute_opinion_groups
 from consultation.models import (
@@ -463,7 +464,8 @@ def test_the_dashboard_and_the_map_speak_english_when_chosen(
 ):
     client = logged_in(organiser)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    html = client.get(url(campaign)).content.decode()
+    with translation.override("fr"):  # the request activates English: French again after it
+        html = client.get(url(campaign)).content.decode()
     for text in [
         "Opinion groups",
         "Recompute now",
