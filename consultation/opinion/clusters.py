@@ -41,8 +41,10 @@ MIN_VOTES = 7
 GREEDY_PARTICIPANTS = 15
 GROUP_STARTS = 15
 SEED = 20140618
-# Up to this many centres a full distance table is cheaper than building a k-d tree.
+# Up to this many centres, or this many point x centre distances, a full distance table is
+# cheaper than building and searching a k-d tree.
 TABLE_MAX_CENTERS = 8
+TABLE_MAX_CELLS = 40_000
 
 
 @dataclass(frozen=True)
@@ -117,11 +119,15 @@ class _Assignment:
         self.slack = 1e-9 * (1.0 + float(np.abs(points).max(initial=0.0)))
 
     def nearest(self, centers: np.ndarray) -> np.ndarray:
+        # Centres are only ever dropped: once few enough for a table, they stay so, and the
+        # bounds are not needed any more.
+        self.bounded = len(centers) > TABLE_MAX_CENTERS and (
+            len(centers) * len(self.points) > TABLE_MAX_CELLS
+        )
         if len(centers) <= TABLE_MAX_CENTERS:
-            self.labels = nearest(self.points, centers)
-            self.upper[:] = np.inf  # bounds unknown: everyone is searched next time
-            self.lower[:] = 0.0
-            return self.labels
+            return nearest(self.points, centers)
+        if not self.bounded:
+            return self._from_table(centers)
         tree = cKDTree(centers)
         half_gap = tree.query(centers, k=2)[0][:, 1] / 2  # to the closest other centre
         unsure = self._unsure(np.arange(len(self.points)), half_gap)
@@ -138,6 +144,17 @@ class _Assignment:
                 self.labels[tied] = _tree_query(tree, self.points[tied], 1)[1]
         return self.labels
 
+    def _from_table(self, centers: np.ndarray) -> np.ndarray:
+        """The nearest centres from a distance table; a point with two centres (nearly) as
+        close is searched in the tree, so that it goes where a plain search would send it."""
+        distances = squared_distances(self.points, centers)
+        labels = distances.argmin(axis=1)
+        reach = (np.sqrt(distances[np.arange(len(labels)), labels]) + self.slack) ** 2
+        tied = np.flatnonzero((distances <= reach[:, None]).sum(axis=1) > 1)
+        if len(tied):
+            labels[tied] = _tree_query(cKDTree(centers), self.points[tied], 1)[1]
+        return labels
+
     def _unsure(self, candidates: np.ndarray, half_gap: np.ndarray) -> np.ndarray:
         labels = self.labels[candidates]
         bound = np.maximum(self.lower[candidates], half_gap[labels])
@@ -146,11 +163,13 @@ class _Assignment:
     def moved(self, relabel: np.ndarray, shift: np.ndarray) -> None:
         """The kept centres moved by `shift` each and are renumbered by `relabel` (-1 for the
         dropped ones, which had no point: dropping one only pushes the others away)."""
+        if not self.bounded:
+            return
         self.labels = relabel[self.labels]
         self.upper += shift[self.labels]
         self.upper[self.labels < 0] = np.inf  # in a dropped cluster (weight 0): search again
         farthest = int(np.argmax(shift))
-        others = np.delete(shift, farthest).max(initial=0.0)
+        others = np.partition(shift, -2)[-2] if len(shift) > 1 else 0.0
         self.lower -= np.where(self.labels == farthest, others, shift[farthest])
 
 
@@ -206,24 +225,28 @@ class _Runs:
 
     def __init__(self, points, starts, max_iters: int, weights: np.ndarray):
         n_runs, width = len(starts), max(len(start) for start in starts)
-        x, y = np.full((n_runs, width), np.inf), np.full((n_runs, width), np.inf)
-        for run, start in enumerate(starts):
-            x[run, : len(start)], y[run, : len(start)] = start[:, 0], start[:, 1]
         self.points, self.width = points, width
         self.labels = np.empty((n_runs, len(points)), dtype=np.intp)
-        self.x, self.y = np.empty_like(x), np.empty_like(y)
-        self._run(x, y, max_iters, weights)
+        self.x, self.y = np.full((n_runs, width), np.inf), np.full((n_runs, width), np.inf)
+        for run, start in enumerate(starts):
+            self.x[run, : len(start)], self.y[run, : len(start)] = start[:, 0], start[:, 1]
+        # Rows by number of centres: centre c is then computed only for a tail of the rows.
+        sizes = np.array([len(start) for start in starts])
+        order = np.argsort(sizes, kind="stable")
+        self._run(order, sizes[order], max_iters, weights)
 
-    def _run(self, x, y, max_iters, weights) -> None:
+    def _run(self, running, sizes, max_iters, weights) -> None:
+        """`running`: the run of each row; `sizes`: its number of starting centres."""
         px, py = np.ascontiguousarray(self.points.T)
         n, width = len(px), self.width
+        x, y = self.x[running], self.y[running]
         weighted = [np.tile(w, len(x)) for w in (weights, weights * px, weights * py)]
         offsets = width * np.arange(len(x))[:, None]
-        running = np.arange(len(x))  # the run of each row of x and y
         in_order, active = _in_order(x, y), np.isfinite(x).sum(axis=1)
         for iteration in range(max_iters + 1):
             rows = len(running)
-            labels = _nearest_of_many(px, py, x, y)
+            tails = np.searchsorted(sizes, np.arange(width), side="right")
+            labels = _nearest_of_many(px, py, x, y, tails)
             bins = (labels + offsets[:rows]).ravel()
             mass, sum_x, sum_y = (
                 np.bincount(bins, w[: rows * n], rows * width).reshape(rows, width)
@@ -243,7 +266,7 @@ class _Runs:
                     x[done],
                     y[done],
                 )
-                running, x, y = running[going], x[going], y[going]
+                running, sizes, x, y = running[going], sizes[going], x[going], y[going]
                 new_order, new_active = new_order[going], new_active[going]
                 if not len(running):
                     return
@@ -263,19 +286,20 @@ class _Runs:
         return KMeans(centers, relabel[self.labels[run]])
 
 
-def _nearest_of_many(px, py, x, y) -> np.ndarray:
+def _nearest_of_many(px, py, x, y, tails) -> np.ndarray:
     """(runs, points) index of each point's closest centre in each run (ties to the first,
-    like `nearest`, with which the distances agree to the last bit). One centre at a time:
-    (runs x points) arrays stay small enough to be reused by the allocator."""
+    like `nearest`, with which the distances agree to the last bit); only the rows from
+    `tails[c]` on have a centre c. One centre at a time: (runs x points) arrays stay small
+    enough for the allocator to reuse them."""
     labels = np.zeros((len(x), len(px)), dtype=np.intp)
-    best = None
-    for centre in range(x.shape[1]):
-        distance = _squared_distance(px, py, x[:, centre, None], y[:, centre, None])
-        if best is None:
-            best = distance
-            continue
-        np.putmask(labels, distance < best, centre)
-        np.minimum(best, distance, out=best)
+    best = _squared_distance(px, py, x[:, 0, None], y[:, 0, None])
+    for centre in range(1, x.shape[1]):
+        tail = tails[centre]
+        if tail == len(x):
+            break
+        distance = _squared_distance(px, py, x[tail:, centre, None], y[tail:, centre, None])
+        np.putmask(labels[tail:], distance < best[tail:], centre)
+        np.minimum(best[tail:], distance, out=best[tail:])
     return labels
 
 
@@ -385,7 +409,7 @@ def group_kmeans(centers: np.ndarray, k: int, weights: np.ndarray) -> KMeans:
 
 
 def pairwise_distances(points: np.ndarray) -> np.ndarray:
-    return np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2)
+    return np.sqrt(squared_distances(points, points))
 
 
 def silhouette(points: np.ndarray, labels: np.ndarray, distances=None) -> float:

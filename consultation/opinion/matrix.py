@@ -69,10 +69,8 @@ def build_vote_matrix(
     values = values.astype(np.int8)
     participant_ids, rows = _index(participants)
     statement_ids, cols = _index(statements)
-    if len(values):
-        keys = np.sort(rows.astype(np.int64) * max(len(statement_ids), 1) + cols)
-        if (keys[1:] == keys[:-1]).any():
-            raise ValueError("a participant has more than one vote on the same statement")
+    if len(values) and _has_repeats(rows, cols, len(participant_ids), len(statement_ids)):
+        raise ValueError("a participant has more than one vote on the same statement")
     moderated = np.isin(statement_ids, np.asarray(list(moderated_out_ids), dtype=np.int64))
     return VoteMatrix(participant_ids, statement_ids, rows, cols, values, moderated)
 
@@ -94,3 +92,15 @@ def _index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     present[offsets] = True
     position = np.cumsum(present, dtype=np.int32) - 1
     return np.flatnonzero(present) + low, position[offsets]
+
+
+def _has_repeats(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> bool:
+    """Whether a (row, column) cell appears twice: a table of the cells when it is small
+    (up to 20 MB), a sort of the cell numbers otherwise."""
+    cells = rows.astype(np.int64) * n_cols + cols
+    if n_rows * n_cols <= 20_000_000:
+        seen = np.zeros(n_rows * n_cols, dtype=bool)
+        seen[cells] = True
+        return int(np.count_nonzero(seen)) != len(cells)
+    cells.sort()
+    return bool((cells[1:] == cells[:-1]).any())

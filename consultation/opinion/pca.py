@@ -64,7 +64,8 @@ def dense_centred_matrix(matrix: VoteMatrix) -> tuple[np.ndarray, np.ndarray]:
     """`centred_matrix` as a dense array, for small matrices."""
     center = column_means(matrix)
     dense = np.zeros(matrix.shape)
-    dense[matrix.rows, matrix.cols] = _centred_votes(matrix, center)
+    cells = matrix.rows.astype(np.intp) * matrix.shape[1] + matrix.cols
+    dense.ravel()[cells] = _centred_votes(matrix, center)
     return dense, center
 
 

@@ -39,6 +39,11 @@ def test_a_repeated_vote_is_refused_whatever_the_id_range():
         build_vote_matrix([1, 2, 1], [5, 5, 5], [1, 1, -1])
     with pytest.raises(ValueError, match="more than one vote"):
         build_vote_matrix([1, 2**50, 1], [5, 2**55, 5], [1, 1, -1])
+    # 5,000 x 5,000 cells: too many for the table of cells, found by sorting them instead.
+    people = np.append(np.arange(5000), 4999)
+    with pytest.raises(ValueError, match="more than one vote"):
+        build_vote_matrix(people, people, np.ones(5001))
+    assert build_vote_matrix(people[:-1], people[:-1], np.ones(5000)).n_votes == 5000
 
 
 @pytest.mark.parametrize("values", [[1, 2], [1, 257], [1, -129], [0.5, 1]])
