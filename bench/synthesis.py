@@ -2,14 +2,19 @@
 
     .venv/bin/python -m bench.synthesis            # every size, red-dwarf where it can finish
     .venv/bin/python -m bench.synthesis --quick    # 1,000 x 100, 10,000 x 500, the conversations
+    .venv/bin/python -m bench.synthesis --profile  # our seconds per function, no red-dwarf
 
 Each measure runs in its own process, so "peak memory" is that process's peak resident size
-(Python, the libraries, the generated votes and the computation). Times are medians of the
-repetitions; ours includes building the matrix from (participant, statement, vote) arrays,
-red-dwarf's starts from its list of vote dicts. ARI is the adjusted Rand index of the groups
-against the planted groups (participants with at least 7 votes) or Pol.is's group-id column.
-Red-dwarf is skipped at 100,000 x 2,000: its pivot is dense (1.6 GB of float64 before PCA) and
-its silhouette is computed on every participant (10^10 distances per k).
+(Python, the libraries, the generated votes and the computation). Both sides are timed the same
+way: imports done and the votes in memory in each one's input format before the clock starts
+(ours: (participant, statement, vote) arrays; red-dwarf: its list of vote dicts), one untimed
+run on the first 5,000 votes first (first-call costs: lazy imports, thread pools), then the
+median of the repetitions (3; 9 up to 10^6 cells and on the conversations; red-dwarf once past
+5 x 10^6 cells) of the whole computation, the matrix built from that input included (ours:
+build_vote_matrix; red-dwarf: its pandas pivot). ARI is the adjusted Rand index of the
+groups against the planted groups (participants with at least 7 votes) or Pol.is's group-id
+column. Red-dwarf is skipped at 100,000 x 2,000: its pivot is dense (1.6 GB of float64 before
+PCA) and its silhouette is computed on every participant (10^10 distances per k).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ PLANTED = [
 ]
 QUICK = PLANTED[:2]
 RED_DWARF_MAX_CELLS = 100_000 * 2_000 - 1
+SMALL_REPEAT_FACTOR = 3  # up to 1,000,000 cells (and the conversations)
 
 
 # --- Worker: one measure in this process -------------------------------------------------
@@ -83,11 +89,16 @@ def _ari(labels: dict, reference: dict) -> float:
     return float(adjusted_rand_score([reference[p] for p in both], [labels[p] for p in both]))
 
 
+WARM_UP_VOTES = 5_000
+
+
 def _ours(votes, repeat: int) -> tuple[list[float], dict, int]:
     from consultation.opinion.matrix import build_vote_matrix
     from consultation.opinion.pipeline import compute_opinion_groups
 
     people, statements, values, moderated, _ = votes
+    head = slice(0, WARM_UP_VOTES)
+    compute_opinion_groups(build_vote_matrix(people[head], statements[head], values[head]))
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -112,6 +123,7 @@ def _red_dwarf(votes, repeat: int) -> tuple[list[float], dict, int]:
         {"participant_id": int(p), "statement_id": int(s), "vote": int(v), "modified": 0}
         for p, s, v in zip(people, statements, values, strict=True)
     ]
+    run_pipeline(votes=records[:WARM_UP_VOTES], random_state=0)
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -152,6 +164,8 @@ def _oracle(votes) -> float | None:
 def worker(spec: dict) -> dict:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     votes = _votes(spec["case"])
+    if spec["implementation"] == "profile":
+        return {"profile": _profile(votes)}
     run = _ours if spec["implementation"] == "ours" else _red_dwarf
     times, labels, groups = run(votes, spec["repeat"])
     out = {
@@ -165,6 +179,28 @@ def worker(spec: dict) -> dict:
     if spec["implementation"] == "ours" and "conversation" not in spec["case"]:
         out["oracle_ari"] = _oracle(votes)
     return out
+
+
+def _profile(votes) -> str:
+    """Our computation under cProfile: the functions of consultation/opinion, by cumulative
+    time (cProfile's own cost inflates the many small calls)."""
+    import cProfile
+    import io
+    import pstats
+
+    from consultation.opinion.matrix import build_vote_matrix
+    from consultation.opinion.pipeline import compute_opinion_groups
+
+    people, statements, values, moderated, _ = votes
+    compute_opinion_groups(build_vote_matrix(people, statements, values, moderated))
+    profiler = cProfile.Profile()
+    profiler.enable()
+    compute_opinion_groups(build_vote_matrix(people, statements, values, moderated))
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+    stats.print_stats("consultation/opinion", 12)
+    return out.getvalue()
 
 
 # --- Driver ------------------------------------------------------------------------------
@@ -198,20 +234,28 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="our time per function")
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(json.loads(args.worker))))
         return 0
     cases = [{"n": n, "m": m, "fill": f} for n, m, f in (QUICK if args.quick else PLANTED)]
     cases += [{"conversation": name} for name in CONVERSATIONS]
+    if args.profile:
+        for case in cases:
+            result = measure(case, "profile", 1, timeout=1800)
+            print(_label(case), result if isinstance(result, str) else result["profile"])
+        return 0
     print("cas | nous : s (médiane), Mo crête, groupes, ARI | red-dwarf 0.4 : idem | rapport")
     for case in cases:
-        ours = measure(case, "ours", args.repeat, timeout=1800)
         cells = case.get("n", 0) * case.get("m", 0)
+        # Runs of a few milliseconds: more of them, on both sides, for a steadier median.
+        repeat = args.repeat * SMALL_REPEAT_FACTOR if cells <= 1_000_000 else args.repeat
+        ours = measure(case, "ours", repeat, timeout=1800)
         if cells > RED_DWARF_MAX_CELLS:
             theirs = "non lancé (matrice dense de 1,6 Go, silhouette sur 10^10 distances)"
         else:
-            theirs = measure(case, "red-dwarf", 1 if cells > 5_000_000 else args.repeat, 1800)
+            theirs = measure(case, "red-dwarf", 1 if cells > 5_000_000 else repeat, 1800)
         print(_row(case, ours, theirs), flush=True)
     return 0
 

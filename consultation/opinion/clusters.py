@@ -243,9 +243,9 @@ class _Runs:
         weighted = [np.tile(w, len(x)) for w in (weights, weights * px, weights * py)]
         offsets = width * np.arange(len(x))[:, None]
         in_order, active = _in_order(x, y), np.isfinite(x).sum(axis=1)
+        tails = np.searchsorted(sizes, np.arange(width), side="right")
         for iteration in range(max_iters + 1):
             rows = len(running)
-            tails = np.searchsorted(sizes, np.arange(width), side="right")
             labels = _nearest_of_many(px, py, x, y, tails)
             bins = (labels + offsets[:rows]).ravel()
             mass, sum_x, sum_y = (
@@ -270,6 +270,7 @@ class _Runs:
                 new_order, new_active = new_order[going], new_active[going]
                 if not len(running):
                     return
+                tails = np.searchsorted(sizes, np.arange(width), side="right")
             in_order, active = new_order, new_active
 
     def within_variances(self, weights: np.ndarray) -> np.ndarray:
@@ -351,27 +352,49 @@ def kmeans_plusplus(
 def kmeans_plusplus_starts(
     points: np.ndarray, k: int, weights: np.ndarray, rng: np.random.Generator, n_starts: int
 ) -> list[np.ndarray]:
-    """`n_starts` successive `kmeans_plusplus` draws from `rng`, drawn side by side: the same
-    starts, since `rng.choice(n, p=p)` is the first index whose normalised cumulative p
-    exceeds one uniform draw. When some start runs out of distinct points (its draws stop
-    early, so the next start's draws shift), the starts are drawn one by one instead."""
-    state = rng.bit_generator.state
-    uniform = rng.random((n_starts, k))
+    """`n_starts` successive `kmeans_plusplus` draws from `rng`, drawn side by side."""
+    return _plusplus_starts(points, weights, {k: rng}, n_starts)[k]
+
+
+def _plusplus_starts(points, weights, rngs: dict, n_starts: int) -> dict[int, list]:
+    """For each k, `n_starts` successive `kmeans_plusplus(points, k, weights, rngs[k])`, all
+    drawn side by side: the same starts, since `rng.choice(n, p=p)` is the first index whose
+    normalised cumulative p exceeds one uniform draw. When a start runs out of distinct points
+    (its draws stop early, so the next start's draws shift), that k's starts are drawn one by
+    one instead."""
+    ks = sorted(rngs)
+    states = {k: rngs[k].bit_generator.state for k in ks}
+    sizes = np.repeat(ks, n_starts)  # rows by k: step s concerns a tail of the rows
+    uniform = np.zeros((len(sizes), max(ks)))
+    for k in ks:
+        uniform[sizes == k, :k] = rngs[k].random((n_starts, k))
     px, py = points[:, 0], points[:, 1]
     cdf = _cdf(weights[None, :] / weights.sum())
-    chosen = np.empty((n_starts, k), dtype=np.intp)
+    chosen = np.zeros((len(sizes), max(ks)), dtype=np.intp)
     chosen[:, 0] = (cdf <= uniform[:, :1]).sum(axis=1)
     closest = _squared_distance(px, py, px[chosen[:, :1]], py[chosen[:, :1]])
-    for step in range(1, k):
-        odds = weights * closest
+    stopped = np.zeros(len(sizes), dtype=bool)  # would have stopped early
+    for step in range(1, max(ks)):
+        tail = int(np.searchsorted(sizes, step, side="right"))
+        odds = weights * closest[tail:]
         total = odds.sum(axis=1)
-        if (total <= 0).any():
-            rng.bit_generator.state = state
-            return [kmeans_plusplus(points, k, weights, rng) for _ in range(n_starts)]
-        chosen[:, step] = (_cdf(odds / total[:, None]) <= uniform[:, step, None]).sum(axis=1)
-        drawn = chosen[:, step, None]
-        np.minimum(closest, _squared_distance(px, py, px[drawn], py[drawn]), out=closest)
-    return list(points[chosen])
+        stopped[tail:] |= total <= 0
+        with np.errstate(divide="ignore", invalid="ignore"):  # in stopped rows, redrawn below
+            cdf = _cdf(odds / total[:, None])
+        chosen[tail:, step] = (cdf <= uniform[tail:, step, None]).sum(axis=1)
+        drawn = chosen[tail:, step, None]
+        np.minimum(
+            closest[tail:], _squared_distance(px, py, px[drawn], py[drawn]), out=closest[tail:]
+        )
+    starts = {}
+    for k in ks:
+        mine = sizes == k
+        if stopped[mine].any():
+            rngs[k].bit_generator.state = states[k]
+            starts[k] = [kmeans_plusplus(points, k, weights, rngs[k]) for _ in range(n_starts)]
+        else:
+            starts[k] = list(points[chosen[mine, :k]])
+    return starts
 
 
 def _cdf(p: np.ndarray) -> np.ndarray:
@@ -381,19 +404,15 @@ def _cdf(p: np.ndarray) -> np.ndarray:
     return cdf
 
 
-def _group_starts(centers: np.ndarray, k: int, weights: np.ndarray, first) -> list:
-    starts = [centers[first[:k]]]
-    if len(centers) > k:
-        rng = np.random.default_rng([SEED, k])
-        starts += kmeans_plusplus_starts(centers, k, weights, rng, GROUP_STARTS)
-    return starts
-
-
 def group_candidates(centers: np.ndarray, ks, weights: np.ndarray) -> dict[int, KMeans]:
     """For each k, the best of Pol.is's k-means from the first-distinct start and from seeded
     k-means++ starts, by weighted within-group variance (the first start wins ties)."""
     first = first_distinct(centers, max(ks))
-    starts = {k: _group_starts(centers, k, weights, first) for k in ks}
+    starts = {k: [centers[first[:k]]] for k in ks}
+    drawn = {k: np.random.default_rng([SEED, k]) for k in ks if len(centers) > k}
+    if drawn:
+        for k, extra in _plusplus_starts(centers, weights, drawn, GROUP_STARTS).items():
+            starts[k] += extra
     runs = _Runs(centers, [s for k in ks for s in starts[k]], GROUP_ITERS, weights)
     scores = runs.within_variances(weights)
     best, offset = {}, 0

@@ -157,3 +157,14 @@ def test_silhouette_with_precomputed_distances_is_the_same(k):
     labels = rng.integers(k, size=80)
     distances = clusters.pairwise_distances(points)
     assert clusters.silhouette(points, labels, distances) == clusters.silhouette(points, labels)
+
+
+def test_group_starts_fall_back_for_the_k_that_runs_out_of_points_only():
+    # Four distinct centres among twelve: k = 5 draws stop early (and fall back to one by
+    # one), k = 2..4 are drawn side by side; all as the loop would.
+    points = np.array([[0.0, 0.0], [1.0, 0.2], [0.1, 1.0], [2.0, 2.0]] * 3)
+    weights = np.arange(1.0, 13.0)
+    candidates = clusters.group_candidates(points, [2, 3, 4, 5], weights)
+    for k, result in candidates.items():
+        assert same(result, plain_group_kmeans(points, k, weights))
+    assert len(candidates[5].centers) <= 4
