@@ -19,10 +19,13 @@ from scipy.sparse.linalg import svds
 from consultation.opinion.matrix import VoteMatrix
 
 N_COMPONENTS = 2
-# Up to this much work (participants x statements x the smaller of the two), the matrix is
-# made dense and the eigenvectors of its small Gram matrix are exact and quicker to get than
-# setting up ARPACK (a few milliseconds); beyond, ARPACK on the sparse matrix.
+# Up to this much work (participants x statements x the smaller of the two) and this many
+# cells (32 MB), the matrix is made dense and the eigenvectors of its small Gram matrix are
+# exact and quicker to get than setting up ARPACK (a few milliseconds); beyond, ARPACK on the
+# sparse matrix, unless one side is so short that its Gram matrix is tiny.
 DENSE_MAX_WORK = 100_000_000
+DENSE_MAX_CELLS = 4_000_000
+GRAM_MAX_SIDE = 8
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def principal_components(centred) -> np.ndarray:
     components = np.zeros((N_COMPONENTS, n_cols))
     if k == 0 or not np.any(centred.data if sparse.issparse(centred) else centred):
         return components
-    if not sparse.issparse(centred):
+    if not sparse.issparse(centred) or min(n_rows, n_cols) <= GRAM_MAX_SIDE:
         top = _components_from_gram(centred, k)
     else:
         start = np.ones(min(n_rows, n_cols)) / np.sqrt(min(n_rows, n_cols))
@@ -98,14 +101,21 @@ def _top_eigenvectors(gram: np.ndarray, k: int) -> np.ndarray:
     return vectors[:, np.argsort(-values)]
 
 
-def _components_from_gram(centred: np.ndarray, k: int) -> np.ndarray:
+def _gram(centred, of_columns: bool) -> np.ndarray:
+    """centred^T centred (of_columns) or centred centred^T; of a dense array, only the upper
+    triangle is filled (dsyrk on centred.T, the Fortran-ordered view: no copy)."""
+    if sparse.issparse(centred):
+        product = centred.T @ centred if of_columns else centred @ centred.T
+        return product.toarray()
+    return dsyrk(1.0, centred.T, trans=0 if of_columns else 1)
+
+
+def _components_from_gram(centred, k: int) -> np.ndarray:
     """Top right singular vectors through the eigenvectors of the smaller Gram matrix."""
     n_rows, n_cols = centred.shape
-    # dsyrk fills the upper triangle of a a^T; centred.T is the Fortran-ordered a, no copy.
     if n_cols <= n_rows:
-        return _top_eigenvectors(dsyrk(1.0, centred.T), k).T
-    right = centred.T @ _top_eigenvectors(dsyrk(1.0, centred.T, trans=1), k)
-    right = right.T
+        return _top_eigenvectors(_gram(centred, of_columns=True), k).T
+    right = np.asarray(centred.T @ _top_eigenvectors(_gram(centred, of_columns=False), k)).T
     norms = np.linalg.norm(right, axis=1, keepdims=True)
     return np.divide(right, norms, out=np.zeros_like(right), where=norms > 0)
 
@@ -113,7 +123,8 @@ def _components_from_gram(centred: np.ndarray, k: int) -> np.ndarray:
 def project(matrix: VoteMatrix) -> Projection:
     """Every participant's 2D position (Pol.is's sparsity-aware projection)."""
     n_participants, n_statements = matrix.shape
-    small = n_participants * n_statements * min(matrix.shape) <= DENSE_MAX_WORK
+    cells = n_participants * n_statements
+    small = cells <= DENSE_MAX_CELLS and cells * min(matrix.shape) <= DENSE_MAX_WORK
     centred, center = dense_centred_matrix(matrix) if small else centred_matrix(matrix)
     components = principal_components(centred)
     positions = np.asarray(centred @ components.T)

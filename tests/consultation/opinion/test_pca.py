@@ -54,3 +54,20 @@ def test_no_vote_left_after_moderation_gives_zero_components():
     matrix = build_vote_matrix([1, 2, 3], [5, 5, 5], [1, -1, 0], moderated_out_ids=[5])
     projection = pca.project(matrix)
     assert not projection.components.any() and not projection.positions.any()
+
+
+@pytest.mark.parametrize(("participants", "statements"), [(300, 3), (2, 40)])
+def test_a_sparse_matrix_with_a_short_side_goes_through_its_tiny_gram_matrix(
+    participants, statements
+):
+    # ARPACK needs more than two rows and columns; a side this short has a tiny Gram matrix.
+    matrix = planted_votes(participants, statements, 0.8, seed=9).matrix
+    sparse_centred, _ = pca.centred_matrix(matrix)
+    dense_centred, _ = pca.dense_centred_matrix(matrix)
+    assert min(sparse_centred.shape) <= pca.GRAM_MAX_SIDE
+    got = pca.principal_components(sparse_centred)
+    assert np.allclose(got, pca.principal_components(dense_centred), atol=1e-10)
+    _, singular, vt = np.linalg.svd(dense_centred, full_matrices=False)
+    for axis in range(min(2, *dense_centred.shape)):
+        if singular[axis] > 1e-9:  # two people, centred: a single direction
+            assert np.allclose(np.abs(got[axis]), np.abs(vt[axis]), atol=1e-8)
