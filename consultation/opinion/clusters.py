@@ -20,11 +20,13 @@ conversation, adjusted Rand index 0.56 against Pol.is's groups); so the group k-
 runs from 15 seeded k-means++ starts and keeps the clustering with the least weighted
 within-group variance (0.88 there). The seed is fixed: the same votes give the same groups.
 
-Speed without changing a result: the base k-means re-searches, at each step, only the points
-whose nearest centre may have changed (Hamerly's bounds: a point stays with its centre while
-its distance to it, plus how far that centre moved, is below its distance to the second
-closest centre, minus how far any centre moved); the 4 x 16 group k-means run side by side,
-one distance table per step for all of them.
+Speed without changing a result (each fast path is checked against the plain loop it replaces,
+to the last bit, in tests/consultation/opinion/test_clusters.py): the base k-means searches
+a distance table when there are few points, and otherwise re-searches at each step only the
+points whose nearest centre may have changed (Hamerly's and Elkan's bounds); ties still go
+where the plain k-d tree search sends them. The 4 x 16 group k-means run side by side, one
+small distance table per centre and step for all of them, from k-means++ starts also drawn
+side by side from the same seeded generators.
 """
 
 from dataclasses import dataclass
@@ -115,6 +117,7 @@ class _Assignment:
         self.labels = np.zeros(len(points), dtype=np.intp)
         self.upper = np.full(len(points), np.inf)  # >= distance to the own centre
         self.lower = np.zeros(len(points))  # <= distance to any other centre
+        self.bounded = True  # False once the centres are few enough for a table
         # Rounding in the bounds is far below this; a point this close to a tie is re-searched.
         self.slack = 1e-9 * (1.0 + float(np.abs(points).max(initial=0.0)))
 
@@ -160,11 +163,12 @@ class _Assignment:
         bound = np.maximum(self.lower[candidates], half_gap[labels])
         return candidates[self.upper[candidates] + self.slack >= bound]
 
-    def moved(self, relabel: np.ndarray, shift: np.ndarray) -> None:
-        """The kept centres moved by `shift` each and are renumbered by `relabel` (-1 for the
-        dropped ones, which had no point: dropping one only pushes the others away)."""
+    def moved(self, relabel: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:
+        """The kept centres moved from `before` to `after` and are renumbered by `relabel` (-1
+        for the dropped ones, which had no point: dropping one only pushes the others away)."""
         if not self.bounded:
             return
+        shift = np.linalg.norm(after - before, axis=1)
         self.labels = relabel[self.labels]
         self.upper += shift[self.labels]
         self.upper[self.labels < 0] = np.inf  # in a dropped cluster (weight 0): search again
@@ -203,7 +207,7 @@ def kmeans(points: np.ndarray, k: int, max_iters: int, weights=None, start=None)
         relabel[kept] = np.arange(len(kept))
         if iteration == max_iters or _same_clustering(centers, new_centers):
             return KMeans(new_centers, relabel[labels])
-        assignment.moved(relabel, np.linalg.norm(new_centers - centers[kept], axis=1))
+        assignment.moved(relabel, centers[kept], new_centers)
         centers = new_centers
     raise AssertionError("unreachable")
 
