@@ -82,8 +82,8 @@ def compute_opinion_groups(matrix: VoteMatrix) -> OpinionGroups:
     """Groups, positions, repness, consensus and uncertainty for the votes of `matrix`."""
     # BLAS only ever sees small arrays here (Gram matrices of at most 10^8 operations, the
     # ARPACK basis, 100 base centres): waking OpenBLAS's threads costs more than they save,
-    # and on a busy machine they spin waiting for a core (339 x 54 votes: 15 ms instead of 90
-    # at the median, with the machine loaded).
+    # and on a busy machine they spin waiting for a core (339 x 54 votes, machine loaded:
+    # about 20 ms instead of 90 at the median).
     with _blas().limit(limits=1, user_api="blas"):
         return _compute(matrix)
 
