@@ -1,10 +1,11 @@
 """Vote matrices with planted opinion groups, for bench/synthesis and the opinion tests.
 
 Each planted group has, per statement, a leaning: most statements split the groups (each
-group agrees with probability 0.8 or 0.2, drawn per group), a share are consensual (every
-group agrees with probability 0.75). Each participant sees each statement with probability
-`fill`, passes 15% of the time, otherwise agrees with their group's probability. Group
-membership is drawn per participant, so the groups are not in blocks of rows.
+group agrees with probability `split` or 1 - `split`, drawn per group; 0.8 by default), a
+share are consensual (every group agrees with probability 0.75). Each participant sees each
+statement with probability `fill`, passes 15% of the time, otherwise agrees with their
+group's probability. Group membership is drawn per participant, so the groups are not in
+blocks of rows.
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ def planted_votes(
     *,
     groups: int = 3,
     seed: int = 0,
+    split: float = 0.8,
 ) -> Planted:
     rng = np.random.default_rng(seed)
     sizes = rng.dirichlet(np.full(groups, 4.0))
     membership = rng.choice(groups, size=participants, p=sizes)
-    agree_odds = np.where(rng.random((groups, statements)) < 0.5, 0.8, 0.2)
+    agree_odds = np.where(rng.random((groups, statements)) < 0.5, split, 1 - split)
     agree_odds[:, rng.random(statements) < CONSENSUAL_SHARE] = 0.75
     rows, cols = _seen_cells(rng, participants, statements, fill)
     draw = rng.random(len(rows))
