@@ -3,8 +3,8 @@
     manage.py export_polis --campaign SLUG DOSSIER
 
 Writes comments.csv, votes.csv, participants-votes.csv (with the opinion group of each
-participant, computed from the current votes) and summary.csv. Participants are numbers only: accounts
-imported from Pol.is keep their Pol.is number, others are numbered after them.
+participant, computed from the current votes) and summary.csv. Participants are numbers only:
+accounts imported from Pol.is keep their Pol.is number, others are numbered after them.
 """
 
 from pathlib import Path
