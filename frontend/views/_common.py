@@ -1,5 +1,6 @@
 """What every participation page shares: finding the campaign, sending anonymous people to the
-login page, turning an action's refusal into a French message next to the right field."""
+login page, turning an action's refusal into a French message next to the right field or into
+an alert on the next page."""
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -74,6 +75,22 @@ def refusal_to_message(request: HttpRequest, refusal: ActionRefused) -> None:
     forms reject unknown choices first), so they are safe to show in a DSFR alert."""
     level = messages.WARNING if isinstance(refusal, PermissionRefused) else messages.ERROR
     messages.add_message(request, level, refusal.message)
+
+
+def run_action(request: HttpRequest, action, *args, success: str | None = None, **kwargs):
+    """Call the action for a page that answers with a redirect: a refusal becomes an alert on
+    the next page, and `success`, if given, a success message.
+
+    Returns what the action returns, or None when it refused (having written nothing). An
+    action that may return None when it succeeds needs its own try/except."""
+    try:
+        result = action(*args, **kwargs)
+    except ActionRefused as refusal:
+        refusal_to_message(request, refusal)
+        return None
+    if success is not None:
+        messages.success(request, success)
+    return result
 
 
 def breadcrumb(current: str, *, campaign: Campaign | None = None, links=()) -> dict:
