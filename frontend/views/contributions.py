@@ -27,6 +27,7 @@ from frontend.views._common import (
     may,
     refusal_to_form,
     refusal_to_message,
+    run_action,
 )
 
 
@@ -146,16 +147,11 @@ def support(request, slug: str, pk: int):
     page = contribution.get_absolute_url()
     if (response := login_required_redirect(request, page)) is not None:
         return response
-    withdraw = request.POST.get("retirer") == "1"
-    try:
-        if withdraw:
-            remove_support(request.user, contribution)
-            messages.success(request, _("Votre soutien est retiré."))
-        else:
-            add_support(request.user, contribution)
-            messages.success(request, _("Merci pour votre soutien !"))
-    except ActionRefused as refusal:
-        refusal_to_message(request, refusal)
+    if request.POST.get("retirer") == "1":
+        action, done = remove_support, _("Votre soutien est retiré.")
+    else:
+        action, done = add_support, _("Merci pour votre soutien !")
+    run_action(request, action, request.user, contribution, success=done)
     return redirect(page + "#soutien")
 
 
@@ -166,17 +162,12 @@ def follow_contribution(request, slug: str, pk: int):
     page = contribution.get_absolute_url()
     if (response := login_required_redirect(request, page)) is not None:
         return response
-    try:
-        if request.POST.get("arreter") == "1":
-            unfollow(request.user, contribution)
-            messages.success(request, _("Vous ne suivez plus cette contribution."))
-        else:
-            follow(request.user, contribution)
-            messages.success(
-                request, _("Vous suivez cette contribution : vous serez averti·e de sa réponse.")
-            )
-    except ActionRefused as refusal:
-        refusal_to_message(request, refusal)
+    if request.POST.get("arreter") == "1":
+        action, done = unfollow, _("Vous ne suivez plus cette contribution.")
+    else:
+        action = follow
+        done = _("Vous suivez cette contribution : vous serez averti·e de sa réponse.")
+    run_action(request, action, request.user, contribution, success=done)
     return redirect(page + "#suivi")
 
 
