@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consultation.actions.statements import cast_vote, propose_statement
-from consultation.errors import ActionRefused
 from consultation.models import Statement, StatementVote
 from consultation.models.contributions import Visibility
 from frontend.forms import StatementForm, VoteForm
@@ -17,7 +16,7 @@ from frontend.views._common import (
     get_campaign,
     login_required_redirect,
     may,
-    refusal_to_message,
+    run_action,
 )
 
 
@@ -79,10 +78,6 @@ def vote(request, slug: str, pk: int):
     if not form.is_valid():
         messages.error(request, _("Choisissez « D'accord », « Pas d'accord » ou « Je passe »."))
     else:
-        try:
-            cast_vote(request.user, statement, form.cleaned_choice())
-        except ActionRefused as refusal:
-            refusal_to_message(request, refusal)
-        else:
-            messages.success(request, _("Votre vote est enregistré."))
+        done = _("Votre vote est enregistré.")
+        run_action(request, cast_vote, request.user, statement, form.cleaned_choice(), success=done)
     return redirect(f"{page}#affirmation-{statement.pk}")
