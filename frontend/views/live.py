@@ -46,7 +46,7 @@ from frontend.forms_live import (
     PromoteForm,
     normalise_join_code,
 )
-from frontend.views._common import breadcrumb, refusal_to_form, refusal_to_message
+from frontend.views._common import breadcrumb, refusal_to_form, run_action
 
 GUESTS_KEY = "live_participants"
 COLOUR_LABELS = dict(CardColour.choices)
@@ -386,12 +386,7 @@ def command(request: HttpRequest, session: LiveSession):
         messages.error(request, _("La commande est incomplète ou invalide : rien n'a changé."))
         return redirect(back)
     board = get_object_or_404(Board.objects.filter(session=session), pk=form.cleaned_data["board"])
-    try:
-        run_command(participant, board, form.command())
-    except ActionRefused as refusal:
-        refusal_to_message(request, refusal)
-    else:
-        messages.success(request, _("C'est fait."))
+    run_action(request, run_command, participant, board, form.command(), success=_("C'est fait."))
     return redirect(back)
 
 
@@ -463,14 +458,8 @@ def open_live_session(request: HttpRequest, workshop_pk: int):
 def close(request: HttpRequest, session: LiveSession):
     """GET asks for confirmation; POST closes the session (boards stay readable)."""
     if request.method == "POST":
-        try:
-            close_session(request.user, session)
-        except ActionRefused as refusal:
-            refusal_to_message(request, refusal)
-        else:
-            messages.success(
-                request, _("La session est terminée : plus aucune carte ne peut être ajoutée.")
-            )
+        done = _("La session est terminée : plus aucune carte ne peut être ajoutée.")
+        run_action(request, close_session, request.user, session, success=done)
         return redirect("frontend:live_console", pk=session.pk)
     context = {
         "live_session": session,
