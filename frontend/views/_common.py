@@ -77,7 +77,7 @@ def refusal_to_message(request: HttpRequest, refusal: ActionRefused) -> None:
     messages.add_message(request, level, refusal.message)
 
 
-def run_action(request: HttpRequest, action, *args, success: str | None = None, **kwargs):
+def run_action(request: HttpRequest, action, /, *args, success: str | None = None, **kwargs):
     """Call the action for a page that answers with a redirect: a refusal becomes an alert on
     the next page, and `success`, if given, a success message.
 

@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from consultation.actions.moderation import moderate, report_content
-from consultation.errors import ActionRefused, PermissionRefused
+from consultation.errors import PermissionRefused
 from consultation.models import (
     Campaign,
     Comment,
@@ -58,7 +58,7 @@ from frontend.views._common import (
     breadcrumb,
     get_campaign,
     login_required_redirect,
-    refusal_to_message,
+    run_action,
 )
 
 ROWS_PER_PAGE = 50
@@ -417,13 +417,11 @@ def queue(request, slug: str):
     form = BulkDecisionForm(request.POST, campaign=campaign)
     if not form.is_valid():
         return _render_queue(request, campaign, form, status=400)
-    try:
-        decisions = moderate(
-            request.user, campaign, form.cleaned_data["targets"], **form.action_kwargs()
-        )
-    except ActionRefused as refusal:
-        refusal_to_message(request, refusal)
-    else:
+    targets = form.cleaned_data["targets"]
+    decisions = run_action(
+        request, moderate, request.user, campaign, targets, **form.action_kwargs()
+    )
+    if decisions is not None:
         count = len(decisions)
         messages.success(
             request,

@@ -5,9 +5,12 @@ from django.contrib import messages
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 
+from consultation.actions.moderation import Seen, moderate
 from consultation.actions.statements import cast_vote
 from consultation.models import Phase, StatementVote
+from consultation.models.contributions import Visibility
 from frontend.views._common import run_action
+from tests import factories
 
 
 @pytest.fixture
@@ -34,6 +37,17 @@ def test_it_returns_the_result_and_says_it_is_done(request_, resident, statement
 def test_without_a_success_message_it_says_nothing(request_, resident, statement):
     assert run_action(request_, cast_vote, resident, statement, 1).choice == 1
     assert shown(request_) == []
+
+
+def test_keywords_named_like_its_own_parameters_reach_the_action(request_, campaign, moderator):
+    proposal = factories.ContributionFactory(campaign=campaign)
+    targets = [Seen(kind="contribution", id=proposal.pk, visibility=proposal.visibility)]
+    [decision] = run_action(
+        request_, moderate, moderator, campaign, targets, action="hide", reason="spam"
+    )
+    assert decision.action == "hide"
+    proposal.refresh_from_db()
+    assert proposal.visibility == Visibility.HIDDEN
 
 
 def test_a_refused_input_is_an_error_and_writes_nothing(request_, resident, statement):
