@@ -54,7 +54,7 @@ def refusal_to_form(form, refusal: ActionRefused) -> None:
     form.add_error(field, refusal.message)
 
 
-def apply_form(form, action, *args, **kwargs):
+def apply_form(form, action, /, *args, **kwargs):
     """Validate the form, then call the action with its cleaned data (plus *args/**kwargs).
 
     Returns what the action returns, or None when the form or the action refused; a refusal
