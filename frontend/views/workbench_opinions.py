@@ -27,7 +27,7 @@ from consultation.actions.opinions import (
 from consultation.errors import ActionRefused
 from consultation.models import Campaign, OpinionGroups
 from frontend.views import opinions
-from frontend.views._common import refusal_to_message
+from frontend.views._common import refusal_to_message, run_action
 from frontend.views.workbench import workbench_breadcrumb, workbench_context, workbench_page
 
 COMPUTATION = "calcul"  # ?calcul=ID shows a kept computation instead of the latest
@@ -157,18 +157,11 @@ def _computation(campaign: Campaign, pk: int) -> OpinionGroups:
 @workbench_page
 def publish(request, campaign, pk: int):
     computation = _computation(campaign, pk)
-    try:
-        publish_opinion_groups(request.user, computation)
-    except ActionRefused as refusal:
-        refusal_to_message(request, refusal)
-    else:
-        messages.success(
-            request,
-            _(
-                "Ces groupes d'opinion sont publiés : la page des résultats les montre à la "
-                "place des précédents."
-            ),
-        )
+    done = _(
+        "Ces groupes d'opinion sont publiés : la page des résultats les montre à la place des "
+        "précédents."
+    )
+    run_action(request, publish_opinion_groups, request.user, computation, success=done)
     return redirect(dashboard_url(campaign, pk))
 
 
@@ -176,13 +169,6 @@ def publish(request, campaign, pk: int):
 @workbench_page
 def unpublish(request, campaign, pk: int):
     computation = _computation(campaign, pk)
-    try:
-        unpublish_opinion_groups(request.user, computation)
-    except ActionRefused as refusal:
-        refusal_to_message(request, refusal)
-    else:
-        messages.success(
-            request,
-            _("La publication est retirée : la page des résultats ne montre plus de groupes."),
-        )
+    done = _("La publication est retirée : la page des résultats ne montre plus de groupes.")
+    run_action(request, unpublish_opinion_groups, request.user, computation, success=done)
     return redirect(dashboard_url(campaign, pk))
