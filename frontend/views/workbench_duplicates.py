@@ -13,7 +13,7 @@ from consultation.actions.merges import duplicate_suggestions, merge_contributio
 from consultation.errors import ActionRefused
 from consultation.models import Campaign, Contribution, Merge
 from frontend.forms_workbench import MergeForm
-from frontend.views._common import refusal_to_form, refusal_to_message
+from frontend.views._common import refusal_to_form, run_action
 from frontend.views.workbench import workbench_breadcrumb, workbench_context, workbench_page
 
 SUGGESTIONS_SHOWN = 50
@@ -128,14 +128,8 @@ def unmerge(request, campaign, pk: int):
     done = get_object_or_404(
         Merge.objects.select_related("campaign", "merged", "result"), pk=pk, campaign=campaign
     )
-    try:
-        undo_merge(request.user, done)
-    except ActionRefused as refusal:
-        refusal_to_message(request, refusal)
-    else:
-        messages.success(
-            request,
-            _("La fusion est annulée : « %(merged)s » est de nouveau une contribution à part.")
-            % {"merged": done.merged.title},
-        )
+    text = _("La fusion est annulée : « %(merged)s » est de nouveau une contribution à part.")
+    run_action(
+        request, undo_merge, request.user, done, success=text % {"merged": done.merged.title}
+    )
     return redirect(duplicates_url(campaign) + "#fusions")

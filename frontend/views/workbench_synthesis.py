@@ -27,7 +27,7 @@ from consultation.synthesis import check_citations
 from consultation.synthesis import render as render_synthesis
 from consultation.text import clean_plain_text
 from frontend.forms_workbench import SectionForm, SynthesisTextForm
-from frontend.views._common import apply_form, refusal_to_form, refusal_to_message
+from frontend.views._common import apply_form, refusal_to_form, run_action
 from frontend.views.workbench import workbench_breadcrumb, workbench_context, workbench_page
 
 SOURCES_SHOWN = 100
@@ -207,14 +207,8 @@ def publish(request, campaign, pk: int, number: int):
     section = _get_section(campaign, pk)
     version = get_object_or_404(SynthesisVersion, section=section, number=number)
     version.section = section
-    try:
-        publish_version(request.user, version)
-    except ActionRefused as refusal:
-        refusal_to_message(request, refusal)
-    else:
-        messages.success(
-            request, _("La version %(number)s est publiée.") % {"number": version.number}
-        )
+    done = _("La version %(number)s est publiée.") % {"number": version.number}
+    run_action(request, publish_version, request.user, version, success=done)
     return redirect(section_url(section, campaign))
 
 
@@ -222,12 +216,6 @@ def publish(request, campaign, pk: int, number: int):
 @workbench_page
 def unpublish(request, campaign, pk: int):
     section = _get_section(campaign, pk)
-    try:
-        unpublish_section(request.user, section)
-    except ActionRefused as refusal:
-        refusal_to_message(request, refusal)
-    else:
-        messages.success(
-            request, _("La partie « %(title)s » n'est plus publiée.") % {"title": section.title}
-        )
+    done = _("La partie « %(title)s » n'est plus publiée.") % {"title": section.title}
+    run_action(request, unpublish_section, request.user, section, success=done)
     return redirect(section_url(section, campaign))
