@@ -16,6 +16,7 @@ from frontend.views._common import (
     login_required_redirect,
     may,
     refusal_to_message,
+    run_action,
 )
 
 Status = Registration.Status
@@ -102,11 +103,8 @@ def workshop_register(request, slug: str, pk: int):
     page = workshop.get_absolute_url()
     if (response := login_required_redirect(request, page)) is not None:
         return response
-    try:
-        registration = register(request.user, workshop)
-    except ActionRefused as refusal:
-        refusal_to_message(request, refusal)
-    else:
+    registration = run_action(request, register, request.user, workshop)
+    if registration is not None:
         if registration.status == Status.WAITING:
             messages.info(
                 request,
