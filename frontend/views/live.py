@@ -46,7 +46,7 @@ from frontend.forms_live import (
     PromoteForm,
     normalise_join_code,
 )
-from frontend.views._common import breadcrumb, refusal_to_form, run_action
+from frontend.views._common import apply_form, breadcrumb, refusal_to_form, run_action
 
 GUESTS_KEY = "live_participants"
 COLOUR_LABELS = dict(CardColour.choices)
@@ -430,13 +430,9 @@ def open_live_session(request: HttpRequest, workshop_pk: int):
     if isinstance(workshop, HttpResponse):
         return workshop
     form = OpenSessionForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            session = open_session(request.user, workshop, **data)
-        except ActionRefused as refusal:
-            refusal_to_form(form, refusal)
-        else:
+    if request.method == "POST":
+        session = apply_form(form, open_session, request.user, workshop)
+        if session is not None:
             messages.success(
                 request, _("La session est ouverte. Code : %(code)s") % {"code": session.join_code}
             )
@@ -513,12 +509,9 @@ def paper_notes(request: HttpRequest, workshop_pk: int):
         request.POST if request.method == "POST" else None, campaign=workshop.campaign
     )
     created = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = add_paper_notes(request.user, workshop, **form.cleaned_data)
-        except ActionRefused as refusal:
-            refusal_to_form(form, refusal)
-        else:
+    if request.method == "POST":
+        created = apply_form(form, add_paper_notes, request.user, workshop)
+        if created is not None:
             form = PaperNotesForm(campaign=workshop.campaign)
     context = {
         "workshop": workshop,
