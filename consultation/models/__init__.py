@@ -19,10 +19,11 @@ from consultation.models.contributions import (
     Follow,
     OfficialAnswer,
     Support,
+    SupportTally,
 )
 from consultation.models.moderation import Merge, ModerationDecision, Report, Tag
 from consultation.models.opinions import OpinionGroups
-from consultation.models.statements import Statement, StatementVote
+from consultation.models.statements import Statement, StatementVote, VoteTally
 from consultation.models.synthesis import SynthesisSection, SynthesisVersion
 from consultation.models.territories import Area, Commune, Theme
 from consultation.models.topics import Topic
@@ -56,11 +57,13 @@ __all__ = [
     "Statement",
     "StatementVote",
     "Support",
+    "SupportTally",
     "SynthesisSection",
     "SynthesisVersion",
     "Tag",
     "Theme",
     "Topic",
     "User",
+    "VoteTally",
     "Workshop",
 ]

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +11,9 @@ from consultation.models.accounts import DELETED_PARTICIPANT
 TITLE_MAX_LENGTH = 150
 BODY_MAX_LENGTH = 5000
 COMMENT_MAX_LENGTH = 2000
+# Supports and statement votes are tallied in this many rows per item (shard = user_id % 32), so
+# that concurrent voters on one hot item rarely wait for the same row.
+TALLY_SHARDS = 32
 
 
 class Provenance(models.TextChoices):
@@ -40,6 +43,19 @@ def _count_of(model, field: str, **filters):
     return Coalesce(Subquery(rows), Value(0))
 
 
+def sum_of_tallies(model, field: str, column: str):
+    """A correlated SUM over an item's tally shards: exact, and at most TALLY_SHARDS rows read
+    from the unique index, however many supports or votes the item has."""
+    rows = (
+        model.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(total=Sum(column))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows), Value(0))
+
+
 class ContributionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(visibility=Visibility.PUBLISHED)
@@ -58,7 +74,7 @@ class ContributionQuerySet(models.QuerySet):
 
     def with_counts(self):
         return self.annotate(
-            supports_count=_count_of(Support, "contribution"),
+            supports_count=sum_of_tallies(SupportTally, "contribution", "n"),
             comments_count=_count_of(Comment, "contribution", visibility=Visibility.PUBLISHED),
         )
 
@@ -294,6 +310,44 @@ class Support(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.contribution}"
+
+
+class SupportTally(models.Model):
+    """How many supports a contribution has, split over TALLY_SHARDS rows by user_id.
+
+    Written only by database triggers on the support table (migration 0011), so every writer,
+    raw SQL and cascades included, keeps it exact; nothing in Python writes it."""
+
+    contribution = models.ForeignKey(
+        Contribution,
+        on_delete=models.CASCADE,
+        related_name="support_tallies",
+        db_index=False,  # the unique constraint's index starts with it
+    )
+    shard = models.SmallIntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("décompte de soutiens")
+        verbose_name_plural = _("décomptes de soutiens")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contribution", "shard"], name="one_support_tally_per_shard"
+            ),
+            models.CheckConstraint(
+                condition=Q(shard__gte=0, shard__lt=TALLY_SHARDS),
+                name="support_tally_shard_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contribution_id}/{self.shard} : {self.n}"
+
+
+def supports_count(contribution: Contribution) -> int:
+    """The contribution's number of supports, read from its tallies (one query)."""
+    total = SupportTally.objects.filter(contribution=contribution).aggregate(total=Sum("n"))
+    return total["total"] or 0
 
 
 class Follow(models.Model):

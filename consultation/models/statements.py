@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from consultation.models.contributions import Visibility
+from consultation.models.contributions import TALLY_SHARDS, Visibility, sum_of_tallies
 
 STATEMENT_MAX_LENGTH = 280
 
@@ -14,9 +14,9 @@ class StatementQuerySet(models.QuerySet):
 
     def with_vote_counts(self):
         return self.annotate(
-            agree_count=Count("votes", filter=Q(votes__choice=StatementVote.Choice.AGREE)),
-            disagree_count=Count("votes", filter=Q(votes__choice=StatementVote.Choice.DISAGREE)),
-            pass_count=Count("votes", filter=Q(votes__choice=StatementVote.Choice.PASS)),
+            agree_count=sum_of_tallies(VoteTally, "statement", "agree"),
+            disagree_count=sum_of_tallies(VoteTally, "statement", "disagree"),
+            pass_count=sum_of_tallies(VoteTally, "statement", "passed"),
         )
 
 
@@ -93,3 +93,45 @@ class StatementVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} : {self.get_choice_display()}"
+
+
+class VoteTally(models.Model):
+    """How many agree, disagree and pass votes a statement has, split over TALLY_SHARDS rows
+    by user_id (`passed` because `pass` is a Python keyword).
+
+    Written only by database triggers on the vote table (migration 0011), so every writer,
+    raw SQL and cascades included, keeps it exact; nothing in Python writes it."""
+
+    statement = models.ForeignKey(
+        Statement,
+        on_delete=models.CASCADE,
+        related_name="vote_tallies",
+        db_index=False,  # the unique constraint's index starts with it
+    )
+    shard = models.SmallIntegerField()
+    agree = models.IntegerField(default=0)
+    disagree = models.IntegerField(default=0)
+    passed = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("décompte de votes")
+        verbose_name_plural = _("décomptes de votes")
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "shard"], name="one_vote_tally_per_shard"),
+            models.CheckConstraint(
+                condition=Q(shard__gte=0, shard__lt=TALLY_SHARDS),
+                name="vote_tally_shard_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}/{self.shard} : {self.agree}/{self.disagree}/{self.passed}"
+
+
+def vote_counts(statement: Statement) -> dict[str, int]:
+    """The statement's agree_count, disagree_count and pass_count, read from its tallies (one
+    query)."""
+    totals = VoteTally.objects.filter(statement=statement).aggregate(
+        agree_count=Sum("agree"), disagree_count=Sum("disagree"), pass_count=Sum("passed")
+    )
+    return {name: total or 0 for name, total in totals.items()}

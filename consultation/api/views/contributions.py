@@ -16,7 +16,8 @@ from consultation.api.permissions import LoggedInToWrite
 from consultation.api.views._base import UnlistedNeedTheirName, parse_input, resolve_campaign
 from consultation.api.visibility import visible_content_q
 from consultation.errors import ActionRefused
-from consultation.models import Comment, Commune, Contribution, Support, Theme
+from consultation.models import Comment, Commune, Contribution, Theme
+from consultation.models.contributions import supports_count
 
 
 def _resolve_targets(user, data: dict) -> dict:
@@ -151,7 +152,7 @@ class ContributionViewSet(
             remove_support(request.user, contribution)
             return Response(status=status.HTTP_204_NO_CONTENT)
         added = add_support(request.user, contribution)
-        count = Support.objects.filter(contribution=contribution).count()
+        count = supports_count(contribution)
         body = s.SupportResultSerializer({"supported": True, "supports_count": count}).data
         return Response(body, status=status.HTTP_201_CREATED if added else status.HTTP_200_OK)
 

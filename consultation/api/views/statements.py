@@ -12,6 +12,7 @@ from consultation.api.permissions import LoggedInToWrite
 from consultation.api.views._base import UnlistedNeedTheirName, parse_input, resolve_campaign
 from consultation.api.visibility import visible_content_q
 from consultation.models import Statement, StatementVote
+from consultation.models.statements import vote_counts
 
 
 def _my_vote(user):
@@ -90,11 +91,5 @@ class StatementViewSet(
         statement = self.get_object()
         data = parse_input(s.VoteInputSerializer, request.data)
         cast_vote(request.user, statement, s.VOTE_CHOICES[data["choice"]])
-        counts = Statement.objects.with_vote_counts().get(pk=statement.pk)
-        result = {
-            "choice": data["choice"],
-            "agree_count": counts.agree_count,
-            "disagree_count": counts.disagree_count,
-            "pass_count": counts.pass_count,
-        }
+        result = {"choice": data["choice"], **vote_counts(statement)}
         return Response(s.VoteResultSerializer(result).data)
