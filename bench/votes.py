@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import uvloop
 
 from bench._harness import (
     app_server,
@@ -32,6 +33,7 @@ from bench._harness import (
     production_stack,
     tree_cpu_seconds,
 )
+from bench._http_load import Connection, HttpError, post_request
 
 CHOICES = ["agree", "disagree", "pass"]
 DUPLICATE_SHARE = 0.10
@@ -79,48 +81,47 @@ def plan(rng: random.Random, people: int, proposals: list[int], statements: list
     return result
 
 
-async def _send(client: httpx.AsyncClient, attempt: Attempt, token: str) -> httpx.Response:
-    headers = {"Authorization": f"Token {token}"}
+def _request(host: str, attempt: Attempt, token: str) -> bytes:
     if attempt.kind == "support":
-        return await client.post(f"/api/v1/contributions/{attempt.item}/support/", headers=headers)
-    return await client.post(
-        f"/api/v1/statements/{attempt.item}/vote/", headers=headers, json={"choice": attempt.choice}
-    )
+        return post_request(host, f"/api/v1/contributions/{attempt.item}/support/", token)
+    body = b'{"choice":"%s"}' % attempt.choice.encode()
+    return post_request(host, f"/api/v1/statements/{attempt.item}/vote/", token, body)
 
 
 async def _load(base_url: str, clients: int, attempts: list[Attempt], tokens: list[str],
                 max_seconds: float = 600):  # fmt: skip
-    """`clients` connections send the attempts in order until none is left or the time is
-    up; the result keeps the attempts actually sent, which the exactness check uses."""
+    """`clients` keep-alive connections send the attempts in order until none is left or the
+    time is up; the result keeps the attempts actually sent, which the exactness check uses."""
     result = RunResult()
     queue = iter(attempts)
     deadline = time.perf_counter() + max_seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
 
-        async def worker():
-            for attempt in queue:
-                if time.perf_counter() > deadline:
-                    break
-                result.sent.append(attempt)
-                started = time.perf_counter()
-                try:
-                    response = await _send(client, attempt, tokens[attempt.person])
-                except httpx.TransportError as error:
-                    result.transport_errors += 1
-                    result.transport_error_kinds[type(error).__name__] += 1
-                    continue
-                result.latencies.append(time.perf_counter() - started)
-                result.statuses[response.status_code] += 1
+    async def worker():
+        connection = Connection(base_url)
+        for attempt in queue:
+            if time.perf_counter() > deadline:
+                break
+            result.sent.append(attempt)
+            request = _request(connection.host, attempt, tokens[attempt.person])
+            started = time.perf_counter()
+            try:
+                status, _body = await connection.send(request)
+            except HttpError as error:
+                result.transport_errors += 1
+                result.transport_error_kinds[str(error)] += 1
+                continue
+            result.latencies.append(time.perf_counter() - started)
+            result.statuses[status] += 1
+        connection.close()
 
-        cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        result.seconds = time.perf_counter() - started
-        cpu_after = resource.getrusage(resource.RUSAGE_SELF)
-        result.client_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (
-            cpu_after.ru_stime - cpu_before.ru_stime
-        )
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    result.seconds = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    result.client_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (
+        cpu_after.ru_stime - cpu_before.ru_stime
+    )
     return result
 
 
@@ -203,10 +204,11 @@ def check(base_url: str, token: str, result: RunResult) -> list[str]:
 def reset_votes() -> None:
     from django.db import connection
 
-    from consultation.models import StatementVote, Support
+    from consultation.models import StatementVote, Support, SupportTally, VoteTally
 
-    with connection.cursor() as cursor:
-        tables = (Support._meta.db_table, StatementVote._meta.db_table)
+    with connection.cursor() as cursor:  # TRUNCATE fires no row trigger: the tallies too
+        models = (Support, StatementVote, SupportTally, VoteTally)
+        tables = [model._meta.db_table for model in models]
         cursor.execute(f"TRUNCATE {', '.join(tables)}")
 
 
@@ -301,7 +303,7 @@ def run_scenario(server: str, base_url: str, clients: int, attempts: list[Attemp
                  pids: dict[str, int]):  # fmt: skip
     reset_votes()
     before = {name: tree_cpu_seconds(pid) for name, pid in pids.items()}
-    result = asyncio.run(_load(base_url, clients, attempts, tokens, max_seconds))
+    result = uvloop.run(_load(base_url, clients, attempts, tokens, max_seconds))
     after = {name: tree_cpu_seconds(pid) for name, pid in pids.items()}
     rate = describe(f"{server} {label} c={clients}", result)
     per_vote = {name: (after[name] - before[name]) * 1000 / len(result.sent) for name in pids}
@@ -370,7 +372,7 @@ def main(argv: list[str]) -> int:
                     "PostgreSQL": postmaster_pid(postgres),
                     "Redis": redis.process.pid,
                 }
-                asyncio.run(_load(base_url, 8, spread[:200], tokens, 30))  # warm-up
+                uvloop.run(_load(base_url, 8, spread[:200], tokens, 30))  # warm-up
                 scenarios = [("réparti", spread)]
                 if server == servers[0]:
                     scenarios.append(("élément chaud", hot))

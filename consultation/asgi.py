@@ -1,4 +1,5 @@
-"""ASGI entry point, served by Daphne: HTTP through Django, websockets through Channels."""
+"""ASGI entry point, served by Daphne: HTTP through Django (API votes with a token answered
+first by consultation.api.fastvotes), websockets through Channels."""
 
 import os
 
@@ -12,12 +13,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 
+from consultation.api.fastvotes import VoteFastPath  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 from realtime.wire import DirectWriteMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": VoteFastPath(django_asgi_app),
         # Outermost: it must see Daphne's own `send` (realtime.wire).
         "websocket": DirectWriteMiddleware(
             AllowedHostsOriginValidator(

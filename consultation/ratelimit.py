@@ -23,18 +23,22 @@ def check_rate(scope: str, key: str, rate: str) -> None:
     """Count one hit for `key` in `scope`; raise ActionRefused past the limit."""
     limit, period = parse_rate(rate)
     window = int(time.time() // period)
-    cache_key = f"rl:{scope}:{key}:{window}"
-    cache.add(cache_key, 0, timeout=period + 1)
-    try:
-        hits = cache.incr(cache_key)
-    except ValueError:  # evicted between add and incr
-        cache.set(cache_key, 1, timeout=period + 1)
-        hits = 1
-    if hits > limit:
+    if count_hit(f"rl:{scope}:{key}:{window}", period) > limit:
         raise ActionRefused(
             "Trop de demandes en peu de temps : merci de patienter avant de réessayer.",
             code="throttled",
         )
+
+
+def count_hit(cache_key: str, period: int) -> int:
+    """Add one hit to a window's counter (created on first hit, gone after the window) and
+    return the window's hits so far."""
+    cache.add(cache_key, 0, timeout=period + 1)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # evicted between add and incr
+        cache.set(cache_key, 1, timeout=period + 1)
+        return 1
 
 
 def client_address(request) -> str:

@@ -182,12 +182,23 @@ def schedule_recomputation(campaign_id: int) -> None:
     every vote of it; the immediate backend of development runs it at once."""
 
     def enqueue() -> None:
-        from consultation.opinion.tasks import recompute_opinion_groups_task as task
-
-        if not cache.add(f"opinion-groups-queued:{campaign_id}", 1, RECOMPUTE_WINDOW):
-            return  # already queued for this window
-        if task.get_backend().supports_defer:
-            task = task.using(run_after=timezone.now() + timedelta(seconds=RECOMPUTE_WINDOW))
-        task.enqueue(campaign_id)
+        if cache.add(recomputation_marker(campaign_id), 1, RECOMPUTE_WINDOW):
+            enqueue_recomputation(campaign_id)
+        # else: already queued for this window
 
     transaction.on_commit(enqueue)
+
+
+def recomputation_marker(campaign_id: int) -> str:
+    """The cache key set while a recomputation is queued (consultation.api.fastvotes sets it
+    too, with the same meaning)."""
+    return f"opinion-groups-queued:{campaign_id}"
+
+
+def enqueue_recomputation(campaign_id: int) -> None:
+    """Queue the task, deferred to the end of the window where the backend can defer."""
+    from consultation.opinion.tasks import recompute_opinion_groups_task as task
+
+    if task.get_backend().supports_defer:
+        task = task.using(run_after=timezone.now() + timedelta(seconds=RECOMPUTE_WINDOW))
+    task.enqueue(campaign_id)
