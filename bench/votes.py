@@ -324,8 +324,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 fois moins de tentatives")
     parser.add_argument(
-        "--servers", default="daphne,gunicorn,gunicorn-2-workers,uvicorn",
-        help="serveurs HTTP à comparer (le premier fait aussi le scénario « élément chaud »)",
+        "--servers", default="uvicorn,uvicorn-2-workers,daphne,gunicorn-2-workers",
+        help="serveurs HTTP à comparer (le premier, celui des votes en production, fait aussi "
+        "le scénario « élément chaud »)",
     )  # fmt: skip
     parser.add_argument("--clients", default="32,64")
     parser.add_argument("--seed", type=int, default=2024)

@@ -32,6 +32,7 @@ import weakref
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import connections
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone
@@ -205,14 +206,22 @@ class VoteFastPath:
         self._sql: tuple[str, str] | None = None
         self.queued_until: dict[int, float] = {}
         self.hits = _Hits()
+        self._enabled: bool | None = None
+        setting_changed.connect(self._settings_changed, weak=False)
 
     @property
     def enabled(self) -> bool:
-        return bool(
-            getattr(settings, "FAST_VOTES", True)
-            and connections["default"].vendor == "postgresql"
-            and settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
-        )
+        if self._enabled is None:
+            self._enabled = bool(
+                getattr(settings, "FAST_VOTES", True)
+                and settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+                and settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+            )
+        return self._enabled
+
+    def _settings_changed(self, setting, **kwargs) -> None:
+        if setting in ("FAST_VOTES", "DATABASES", "CACHES"):  # tests override them
+            self._enabled = None
 
     async def aclose(self) -> None:
         """Close this event loop's connections (tests: each runs its own loop)."""
@@ -329,6 +338,7 @@ class _Hits:
         self.known: dict[str, tuple[int, float]] = {}  # key: (total in Redis, until)
         self.ttl: dict[str, int] = {}
         self.flushing: asyncio.Task | None = None
+        self.pruned_at = 0.0
 
     def hit(self, redis, key: str, limit: int, ttl: int) -> bool:
         waiting = self.pending.get(key, 0)
@@ -365,9 +375,10 @@ class _Hits:
         now = time.monotonic()
         for key, total in zip(batch, totals, strict=True):
             self.known[key] = (int(total), now + self.ttl[key])
-        # A window's key is never read again once the window is over.
-        self.known = {key: known for key, known in self.known.items() if known[1] > now}
-        self.ttl = {key: self.ttl[key] for key in self.pending}
+        if now > self.pruned_at + 1:  # a window's key is never read again once it is over
+            self.known = {key: known for key, known in self.known.items() if known[1] > now}
+            self.ttl = {key: self.ttl[key] for key in self.pending}
+            self.pruned_at = now
 
 
 SUPPORT_METHODS = b"POST, DELETE, OPTIONS"

@@ -164,12 +164,13 @@ def test_every_variable_the_settings_read_is_documented_in_french_and_nothing_el
 
 def test_the_compose_file_describes_the_production_shape():
     services = compose()["services"]
-    assert set(services) == {"db", "redis", "migrate", "web", "http", "worker", "proxy"}
+    assert set(services) == {"db", "redis", "migrate", "web", "http", "votes", "worker", "proxy"}
     assert services["db"]["image"] == "postgres:15"
     assert services["redis"]["image"] == "redis:7"
     assert services["web"]["deploy"]["replicas"] == 2
     assert services["web"]["command"][0] == "daphne"  # websockets
     assert services["http"]["command"][:2] == ["gunicorn", "consultation.wsgi:application"]
+    assert services["votes"]["command"][:2] == ["uvicorn", "consultation.asgi:application"]
     assert "db_worker" in services["worker"]["command"]
     assert "migrate" in " ".join(services["migrate"]["command"])
     for name in ("db", "redis", "web"):
@@ -184,11 +185,23 @@ def test_the_compose_file_describes_the_production_shape():
     assert nginx.index("proxy_pass http://concertation_web;", websockets) < nginx.index(
         "location / {"
     )
+    # The vote routes go to uvicorn (consultation/api/fastvotes.py), nothing else does.
+    votes = re.search(r"location ~ (\S+) \{\s+proxy_pass http://concertation_votes;", nginx)
+    route = re.compile(votes.group(1))
+    assert route.search("/api/v1/contributions/12/support/")
+    assert route.search("/api/v1/statements/7/vote/")
+    others = [
+        "/api/v1/contributions/12/",
+        "/api/v1/contributions/12/follow/",
+        "/api/v1/statements/7/vote/x",
+        "/c/canche/contributions/12/support/",
+    ]
+    assert [path for path in others if route.search(path)] == []
 
 
 def test_the_app_services_only_set_variables_the_settings_read():
     settings_variables = variables_read_by_settings()
-    for name in ("migrate", "web", "http", "worker"):
+    for name in ("migrate", "web", "http", "votes", "worker"):
         service = compose()["services"][name]
         assert service["env_file"] == ".env"
         assert set(service["environment"]) <= settings_variables, name
