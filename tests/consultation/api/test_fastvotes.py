@@ -487,3 +487,38 @@ def test_a_fast_vote_queues_the_opinion_groups_once_per_window(
     assert cache.get(recomputation_marker(campaign.pk)) == 1
     queued = [r.args for r in backend.results]
     assert queued == [[campaign.pk]]
+
+
+def test_hits_sent_in_batches_never_let_a_token_past_its_limit():
+    """Two processes' counters (two _Hits) on one Redis key: each refuses past the limit on its
+    own, and sees the other's hits from its next flush on."""
+    import redis.asyncio as redis_client
+
+    from consultation.api.fastvotes import _Hits
+
+    location = django_settings.CACHES["default"]["LOCATION"]
+    key = cache.make_key("throttle_user_token-essai:1")
+
+    async def scenario():
+        redis = redis_client.Redis.from_url(location)
+        here, there = _Hits(), _Hits()
+        try:
+            first = [here.hit(redis, key, 5, 60) for _ in range(7)]
+            await here.flush(redis)
+            stored_after_first = int(await redis.get(key))
+            there_alone = [there.hit(redis, key, 5, 60) for _ in range(2)]  # has not read Redis
+            await there.flush(redis)
+            there_after_flush = there.hit(redis, key, 5, 60)
+            ttl = await redis.ttl(key)
+            return first, stored_after_first, there_alone, there_after_flush, ttl
+        finally:
+            await redis.delete(key)
+            await redis.aclose()
+
+    first, stored, there_alone, there_after_flush, ttl = asyncio.run(scenario())
+
+    assert first == [True] * 5 + [False] * 2
+    assert stored == 5
+    assert there_alone == [True, True]  # at most one flush interval late: bounded overshoot
+    assert there_after_flush is False  # 7 in Redis now: refused
+    assert 0 < ttl <= 60
