@@ -29,6 +29,7 @@ import re
 import time
 import weakref
 
+import psycopg
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
@@ -36,6 +37,8 @@ from django.core.signals import setting_changed
 from django.db import connections
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone
+from psycopg_pool import PoolTimeout
+from redis.exceptions import RedisError
 
 from consultation.api.throttles import COUNTED_BY_FAST_PATH, AccountRateThrottle
 
@@ -237,7 +240,12 @@ class VoteFastPath:
         body, messages = await _read_body(receive)
         answer = None
         if body is not None:
-            answer = await self.answer(scope, request, body)
+            try:
+                answer = await self.answer(scope, request, body)
+            except (psycopg.Error, PoolTimeout, RedisError, OSError):
+                # PostgreSQL or Redis unreachable or slow: Django answers, as it would without
+                # this path (its own error if the service is really down).
+                logger.exception("Chemin court des votes indisponible : la requête va à Django")
         if answer is None:
             return await self.app(scope, _replay(messages, receive), send)
         status, payload, allow = answer

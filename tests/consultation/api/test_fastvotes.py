@@ -522,3 +522,21 @@ def test_hits_sent_in_batches_never_let_a_token_past_its_limit():
     assert there_alone == [True, True]  # at most one flush interval late: bounded overshoot
     assert there_after_flush is False  # 7 in Redis now: refused
     assert 0 < ttl <= 60
+
+
+def test_when_the_fast_path_cannot_reach_postgresql_django_answers(
+    resident, proposal, monkeypatch, seen
+):
+    from psycopg_pool import AsyncConnectionPool
+
+    async def unreachable():
+        pool = AsyncConnectionPool("host=127.0.0.1 port=1 connect_timeout=1", open=False)
+        await pool.open(wait=True, timeout=0.5)  # raises PoolTimeout: nobody listens there
+
+    monkeypatch.setattr(fast_path.pools, "_open", unreachable)
+
+    response = send(support_path(proposal), token_of(resident))
+
+    assert response.status_code == 201
+    assert seen.by_django == 1
+    assert Support.objects.filter(contribution=proposal, user=resident).count() == 1
