@@ -527,11 +527,11 @@ def test_hits_sent_in_batches_never_let_a_token_past_its_limit():
 def test_when_the_fast_path_cannot_reach_postgresql_django_answers(
     resident, proposal, monkeypatch, seen
 ):
-    from psycopg_pool import AsyncConnectionPool
+    import asyncpg
 
     async def unreachable():
-        pool = AsyncConnectionPool("host=127.0.0.1 port=1 connect_timeout=1", open=False)
-        await pool.open(wait=True, timeout=0.5)  # raises PoolTimeout: nobody listens there
+        # Nobody listens on port 1: the connection is refused, as when PostgreSQL is down.
+        return await asyncpg.create_pool(host="127.0.0.1", port=1, user="x", database="x")
 
     monkeypatch.setattr(fast_path.pools, "_open", unreachable)
 
