@@ -16,6 +16,7 @@ import os
 import random
 import re
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -210,6 +211,9 @@ def reset_votes() -> None:
         models = (Support, StatementVote, SupportTally, VoteTally)
         tables = [model._meta.db_table for model in models]
         cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        # Every measure starts with the dirty pages written: a checkpoint falling in one
+        # measure and not another would weigh on it alone.
+        cursor.execute("CHECKPOINT")
 
 
 def seed(people: int, items: int) -> tuple[list[str], list[int], list[int]]:
@@ -331,10 +335,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--clients", default="32,64")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument(
+        "--repeat", type=int, default=1,
+        help="répétitions de chaque mesure (pgbench compris) ; la synthèse donne les médianes",
+    )  # fmt: skip
+    parser.add_argument(
         "--max-seconds", type=float, default=180,
         help="durée maximale d'une mesure ; les tentatives non envoyées sont écartées",
     )  # fmt: skip
     options = parser.parse_args(argv)
+    if options.repeat < 1:
+        parser.error("--repeat : au moins 1")
     attempts_count = 3_000 if options.quick else 30_000
     items = 2_000
     people = round(attempts_count / 2 * (1 - DUPLICATE_SHARE)) + 500
@@ -357,62 +367,87 @@ def main(argv: list[str]) -> int:
         spread = plan(rng, people, proposals, statements, attempts_count)
         hot = plan(rng, people, proposals[:1], statements[:1], attempts_count)
 
-        print("\nRéférence pgbench (INSERT ... ON CONFLICT DO NOTHING, sans HTTP ni Django) :")
-        reference = {}
-        for clients in client_counts:
-            tps, p99 = pgbench(postgres, clients, 5 if options.quick else 10, proposals)
-            reference[clients] = tps
-            print(f"   pgbench c={clients:<3}            {tps:7.0f} votes/s   p99 {p99:6.1f} ms")
-
-        rates: dict[tuple[str, str, int], tuple[float, RunResult]] = {}
-        for server in servers:
-            print(f"\nServeur HTTP : {server}", flush=True)
-            with app_server(server, env) as (base_url, server_pid):
-                pids = {
-                    server: server_pid,
-                    "PostgreSQL": postmaster_pid(postgres),
-                    "Redis": redis.process.pid,
-                }
-                uvloop.run(_load(base_url, 8, spread[:200], tokens, 30))  # warm-up
-                scenarios = [("réparti", spread)]
-                if server == servers[0]:
-                    scenarios.append(("élément chaud", hot))
-                for label, attempts in scenarios:
-                    for clients in client_counts:
-                        rate, result, found = run_scenario(
-                            server, base_url, clients, attempts, tokens, label,
-                            options.max_seconds, pids,
-                        )  # fmt: skip
-                        rates[(server, label, clients)] = (rate, result)
-                        problems += found
-
-        print("\nSynthèse :")
-        main_server = servers[0]
-        for clients in client_counts:
-            rate, result = rates[(main_server, "réparti", clients)]
-            p99 = percentile([x * 1000 for x in result.latencies], 0.99)
-            ratio = rate / reference[clients]
-            print(
-                f"   c={clients}: {main_server} {rate:.0f} votes/s = {ratio:.0%} de pgbench "
-                f"(objectif ≥ 30 %), p99 {p99:.0f} ms (objectif < 100 ms à 32 clients)"
-            )
-            hot_rate, _ = rates[(main_server, "élément chaud", clients)]
-            print(
-                f"   c={clients}: élément chaud {hot_rate:.0f} votes/s = "
-                f"{hot_rate / rate:.0%} du réparti (objectif ≥ 70 %)"
-            )
-        for server in servers[1:]:
+        reference: dict[int, list[float]] = {c: [] for c in client_counts}
+        rates: dict[tuple[str, str, int], list[tuple[float, float]]] = {}
+        for repetition in range(1, options.repeat + 1):
+            if options.repeat > 1:
+                print(f"\n=== Répétition {repetition}/{options.repeat} ===", flush=True)
+            print("\nRéférence pgbench (INSERT ... ON CONFLICT DO NOTHING, sans HTTP ni Django) :")
             for clients in client_counts:
-                rate, _ = rates[(server, "réparti", clients)]
-                base, _ = rates[(main_server, "réparti", clients)]
-                share = f"{rate / base:.0%} de {main_server}"
-                print(f"   c={clients}: {server} {rate:.0f} votes/s = {share}")
+                tps, p99 = pgbench(postgres, clients, 5 if options.quick else 10, proposals)
+                reference[clients].append(tps)
+                print(
+                    f"   pgbench c={clients:<3}            {tps:7.0f} votes/s   p99 {p99:6.1f} ms"
+                )
+
+            for server in servers:
+                print(f"\nServeur HTTP : {server}", flush=True)
+                with app_server(server, env) as (base_url, server_pid):
+                    pids = {
+                        server: server_pid,
+                        "PostgreSQL": postmaster_pid(postgres),
+                        "Redis": redis.process.pid,
+                    }
+                    uvloop.run(_load(base_url, 8, spread[:200], tokens, 30))  # warm-up
+                    scenarios = [("réparti", spread)]
+                    if server == servers[0]:
+                        scenarios.append(("élément chaud", hot))
+                    for label, attempts in scenarios:
+                        for clients in client_counts:
+                            rate, result, found = run_scenario(
+                                server, base_url, clients, attempts, tokens, label,
+                                options.max_seconds, pids,
+                            )  # fmt: skip
+                            p99 = percentile([x * 1000 for x in result.latencies], 0.99)
+                            rates.setdefault((server, label, clients), []).append((rate, p99))
+                            problems += found
+
+        summarise(servers, client_counts, reference, rates)
 
     if problems:
         print(f"\n{len(problems)} écart(s) d'exactitude : voir plus haut.")
         return 1
     print("\nExactitude : lignes en base = paires uniques, compteurs affichés = COUNT(*), 0 5xx.")
     return 0
+
+
+def summarise(servers, client_counts, reference, rates) -> None:
+    """Medians over the repetitions, each with its repetitions' values when there are several."""
+
+    def median_of(values: list[float]) -> float:
+        return statistics.median(values)
+
+    def each(values: list[float], unit: str = "") -> str:
+        if len(values) < 2:
+            return ""
+        return " (" + " / ".join(f"{v:.0f}{unit}" for v in values) + ")"
+
+    print("\nSynthèse (médianes) :")
+    main_server = servers[0]
+    for clients in client_counts:
+        measures = rates[(main_server, "réparti", clients)]
+        rate = median_of([r for r, _ in measures])
+        p99s = [p for _, p in measures]
+        ratios = [r / t for (r, _), t in zip(measures, reference[clients], strict=True)]
+        print(
+            f"   c={clients}: {main_server} {rate:.0f} votes/s = {median_of(ratios):.0%} de "
+            f"pgbench{each([x * 100 for x in ratios], ' %')} (objectif ≥ 30 %), "
+            f"p99 {median_of(p99s):.0f} ms{each(p99s, ' ms')} (objectif < 100 ms à 32 clients)"
+        )
+        hot = rates[(main_server, "élément chaud", clients)]
+        hot_ratios = [h / r for (h, _), (r, _) in zip(hot, measures, strict=True)]
+        print(
+            f"   c={clients}: élément chaud {median_of([h for h, _ in hot]):.0f} votes/s = "
+            f"{median_of(hot_ratios):.0%} du réparti{each([x * 100 for x in hot_ratios], ' %')} "
+            f"(objectif ≥ 70 %)"
+        )
+    for server in servers[1:]:
+        for clients in client_counts:
+            rate = median_of([r for r, _ in rates[(server, "réparti", clients)]])
+            base = median_of([r for r, _ in rates[(main_server, "réparti", clients)]])
+            print(
+                f"   c={clients}: {server} {rate:.0f} votes/s = {rate / base:.0%} de {main_server}"
+            )
 
 
 if __name__ == "__main__":
