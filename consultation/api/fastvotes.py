@@ -77,9 +77,9 @@ WITH {who},
           AND c.visibility = '{published}' AND c.merged_into_id IS NULL
           AND {supports_allowed}
     ),
-    previous AS (
-        SELECT 1 FROM {support} s JOIN who ON s.user_id = who.id
-        WHERE s.contribution_id = $2
+    previous AS (  -- both keys of the unique index, whatever the statistics say
+        SELECT 1 FROM {support} s
+        WHERE s.contribution_id = $2 AND s.user_id = (SELECT id FROM who)
     ),
     added AS (
         INSERT INTO {support} (contribution_id, user_id, created_at)
@@ -101,9 +101,9 @@ WITH {who},
         WHERE s.id = $2 AND k.status = '{open}' AND s.visibility = '{published}'
           AND {votes_allowed}
     ),
-    previous AS (
-        SELECT v.choice FROM {vote} v JOIN who ON v.user_id = who.id
-        WHERE v.statement_id = $2
+    previous AS (  -- both keys of the unique index, whatever the statistics say
+        SELECT v.choice FROM {vote} v
+        WHERE v.statement_id = $2 AND v.user_id = (SELECT id FROM who)
     ),
     cast_vote AS (
         INSERT INTO {vote} (statement_id, user_id, choice, created_at, updated_at)
@@ -168,17 +168,23 @@ class _Pools:
         self._by_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     async def get(self):
+        """The loop's pool and Redis client; the first requests of a burst wait for the same
+        opening instead of each opening a pool of their own."""
         loop = asyncio.get_running_loop()
-        found = self._by_loop.get(loop)
-        if found is None:
-            found = await self._open()
-            self._by_loop[loop] = found
-        return found
+        opening = self._by_loop.get(loop)
+        if opening is None:
+            opening = self._by_loop[loop] = loop.create_task(self._open())
+        try:
+            return await opening
+        except BaseException:
+            if self._by_loop.get(loop) is opening:
+                del self._by_loop[loop]  # the next request tries again
+            raise
 
     async def close(self) -> None:
-        found = self._by_loop.pop(asyncio.get_running_loop(), None)
-        if found is not None:
-            pool, client = found
+        opening = self._by_loop.pop(asyncio.get_running_loop(), None)
+        if opening is not None and opening.done() and not opening.exception():
+            pool, client = opening.result()
             await pool.close()
             await client.aclose()
 
