@@ -238,7 +238,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="concertation@pas-de-
 
 # Supports and statement votes sent with an API token are answered by one SQL statement,
 # outside Django and DRF, on PostgreSQL with Redis (consultation/api/fastvotes.py). false: all
-# through Django (same answers, ~50 times the processor time per vote).
+# through Django (same answers, ~35 times the processor time per vote: bench/RESULTS.md).
 FAST_VOTES = env_bool("FAST_VOTES", default=True)
 
 REST_FRAMEWORK = {
