@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from consultation.actions.boards import (
@@ -65,7 +66,8 @@ def live_texts() -> dict:
         "closed": _("La session est terminée ou vous n'y avez plus accès."),
         "new_cards_one": _("1 nouvelle carte sur le tableau."),
         "new_cards_many": _("%n nouvelles cartes sur le tableau."),
-        "dots": _("gommettes"),
+        "dots_one": ngettext("%n gommette", "%n gommettes", 1),
+        "dots_many": ngettext("%n gommette", "%n gommettes", 2),
         "dot_add": _("Ajouter une gommette"),
         "dot_remove": _("Retirer une gommette"),
         "dots_left": _("Gommettes restantes : %n"),

@@ -109,14 +109,14 @@ def test_a_live_workshop_on_three_screens(new_live_page, session, facilitator):
     expect(card(alice, "Des repères de crue").locator(".live-card__dots")).to_have_count(0)
     expect(card(projection, "Des repères de crue").locator(".live-card__dots")).to_have_count(0)
     expect(card(console, "Des repères de crue").locator(".live-card__dots")).to_have_text(
-        "1 gommettes"
+        "1 gommette"
     )
     console_command(console, "Révéler les votes")
     expect(card(alice, "Des repères de crue").locator(".live-card__dots")).to_have_text(
-        "1 gommettes"
+        "1 gommette"
     )
     expect(card(projection, "Des repères de crue").locator(".live-card__dots")).to_have_text(
-        "1 gommettes"
+        "1 gommette"
     )
 
     # Back to writing; one phone loses the network and its card waits, then arrives once.
@@ -140,6 +140,35 @@ def test_a_live_workshop_on_three_screens(new_live_page, session, facilitator):
     wait_online(bruno)
     expect(card(bruno, "Une carte écrite sans réseau")).to_have_count(1)
     assert Card.objects.filter(text="Une carte écrite sans réseau").count() == 1
+
+
+def test_the_facilitators_pending_step_choice_survives_other_events(
+    new_live_page, session, facilitator
+):
+    """Choosing the next step, then locking the board before confirming: the lock's event
+    redraws the console, and the step still chosen is the one sent (CI once sent the old one)."""
+    phone = new_live_page()
+    join(phone, session.join_code, "Alice")
+    console = new_live_page(user=facilitator)
+    console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
+    wait_online(console)
+    step = console.get_by_label("Étape en cours")
+    expect(step).to_have_value("divergence")
+    step.select_option("vote")
+    console_command(console, "Verrouiller le tableau")
+    expect(phone.get_by_text("Tableau verrouillé")).to_be_visible()
+    expect(console.get_by_role("button", name="Déverrouiller", exact=True)).to_be_visible()
+    expect(step).to_have_value("vote")
+    console_command(console, "Changer d'étape")
+    expect(phone.locator("[data-live-step]")).to_have_text("Vote")
+    # A step changed elsewhere (another console, the server) still reaches this select.
+    console2 = new_live_page(user=facilitator)
+    console2.goto(f"/ateliers-en-direct/{session.pk}/animer/")
+    wait_online(console2)
+    console2.get_by_label("Étape en cours").select_option("divergence")
+    console_command(console2, "Changer d'étape")
+    expect(phone.locator("[data-live-step]")).to_have_text("Expression")
+    expect(step).to_have_value("divergence")
 
 
 def test_the_join_and_board_pages_pass_axe(new_live_page, session, facilitator):

@@ -508,6 +508,6 @@ def test_the_projected_screen_shows_what_participants_see(
     assert 'class="live-card__dots"' not in projected
     run_command(host, board, command("votes.reveal"))
     projected = client.get(url("live_projection", live_session)).content.decode()
-    assert 'class="live-card__dots">1 gommettes' in projected
+    assert 'class="live-card__dots">1 gommette' in projected
     console = client.get(url("live_console", live_session)).content.decode()
     assert 'class="live-card__author">Camille' in console

@@ -86,6 +86,13 @@
     return node;
   }
 
+  // The page's language decides the plural: French says "0 gommette" and "1 gommette".
+  var plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "fr") : null;
+  function dotsText(n) {
+    var one = plurals ? plurals.select(n) === "one" : n < 2;
+    return fill(one ? T.dots_one : T.dots_many, n);
+  }
+
   function fill(template, value) {
     return template.replace("%n", value).replace("%s", value);
   }
@@ -531,7 +538,7 @@
     var meta = el("p", { className: "live-card__meta" },
       card.author ? el("span", { className: "live-card__author", text: card.author.name }) : null,
       card.cluster ? el("span", { className: "fr-badge fr-badge--sm fr-badge--no-icon", text: fill(T.cluster_label, this.clusterName(card.cluster)) }) : null,
-      card.dots !== null && card.dots !== undefined ? el("span", { className: "live-card__dots", text: card.dots + " " + T.dots }) : null,
+      card.dots !== null && card.dots !== undefined ? el("span", { className: "live-card__dots", text: dotsText(card.dots) }) : null,
       card.hidden ? el("span", { className: "fr-badge fr-badge--sm fr-badge--warning", text: T.hidden }) : null,
       card.pending ? el("span", { className: "fr-badge fr-badge--sm fr-badge--info live-card__pending", text: T.pending }) : null,
       el("span", { className: "fr-sr-only", text: fill(T.colour_label, T.colours[card.colour] || card.colour) })
@@ -686,6 +693,7 @@
 
   var session = {
     state: {},
+    renderedStep: null,
     clockOffset: 0,
     update: function (state) {
       this.state = state;
@@ -706,7 +714,12 @@
       var step = find("[data-live-step]");
       if (step) step.textContent = T.steps[s.step] || s.step;
       var stepSelect = find("[data-live-step-select]");
-      if (stepSelect && document.activeElement !== stepSelect) stepSelect.value = s.step;
+      // The facilitator's pending choice survives unrelated events (lock, timer, a card):
+      // the select follows the server only when the server's step itself changes.
+      if (stepSelect && s.step !== this.renderedStep) {
+        if (document.activeElement !== stepSelect) stepSelect.value = s.step;
+        this.renderedStep = s.step;
+      }
       var locked = find("[data-live-locked]");
       if (locked) locked.hidden = !s.locked;
       renderStates();
