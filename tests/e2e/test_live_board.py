@@ -171,22 +171,81 @@ def test_the_facilitators_pending_step_choice_survives_other_events(
     expect(step).to_have_value("divergence")
 
 
+def test_a_choice_not_yet_sent_on_a_card_survives_cards_arriving(
+    new_live_page, session, facilitator
+):
+    """The console redraws every card when one arrives from a phone: a cluster chosen for a
+    card, a reason picked, a cluster's new name being typed stay as the facilitator left them."""
+    phone = new_live_page()
+    join(phone, session.join_code, "Alice")
+    console = new_live_page(user=facilitator)
+    console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
+    wait_online(console)
+    add_card(phone, "Planter des haies")
+    console.get_by_label("Nouveau regroupement").fill("Haies et bocage")
+    console.get_by_role("button", name="Créer").click()
+    rename = console.get_by_label("Nom du regroupement")
+    expect(rename).to_have_value("Haies et bocage")
+    hedge = card(console, "Planter des haies")
+    hedge.locator("summary").click()
+    hedge.get_by_label("Regroupement", exact=True).select_option(label="Haies et bocage")
+    hedge.get_by_label("Motif").select_option(label="Données personnelles")
+    rename.fill("Haies, bocage et talus")
+
+    add_card(phone, "Curer les fossés")
+    expect(card(console, "Curer les fossés")).to_have_count(1)
+    hedge = card(console, "Planter des haies")
+    expect(hedge.get_by_label("Regroupement", exact=True)).to_have_value(
+        str(session.boards.get().clusters.get().pk)
+    )
+    expect(hedge.get_by_label("Motif")).to_have_value("personal_data")
+    expect(rename).to_have_value("Haies, bocage et talus")
+
+    # Sent: the card moves on every screen, and the server's value rules again afterwards.
+    hedge.get_by_role("button", name="Déplacer").click()
+    expect(card(phone, "Planter des haies")).to_contain_text("Regroupement : Haies et bocage")
+    console.get_by_role("button", name="Renommer").click()
+    expect(card(phone, "Planter des haies")).to_contain_text(
+        "Regroupement : Haies, bocage et talus"
+    )
+
+
 def test_the_join_and_board_pages_pass_axe(new_live_page, session, facilitator):
     page = new_live_page()
     page.goto(f"/ateliers-en-direct/rejoindre/?code={session.join_code}")
     issues = {"rejoindre": serious_accessibility_issues(page)}
     join(page, session.join_code, "Alice")
     add_card(page, "Une haie le long du chemin")
-    expect(card(page, "Une haie le long du chemin")).to_have_count(1)
+    expect(card(page, "Une haie le long du chemin")).not_to_contain_text("En attente d'envoi")
     issues["tableau"] = serious_accessibility_issues(page)
+    # Offline, a card waits with its badge: that state too is read by people on a weak network.
+    page.context.set_offline(True)
+    expect(page.locator("[data-live-connection]")).to_have_text(re.compile("^Connexion perdue"))
+    add_card(page, "Une carte écrite sans réseau")
+    expect(card(page, "Une carte écrite sans réseau")).to_contain_text("En attente d'envoi")
+    issues["hors ligne"] = serious_accessibility_issues(page)
+    page.context.set_offline(False)
     console = new_live_page(user=facilitator)
     console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
     wait_online(console)
     issues["animer"] = serious_accessibility_issues(console)
+    hedge = card(console, "Une haie le long du chemin")
+    hedge.locator("summary").click()
+    hedge.get_by_label("Motif").select_option(label="Hors sujet")
+    hedge.get_by_role("button", name="Masquer").click()
+    expect(card(console, "Une haie le long du chemin")).to_contain_text("Masquée")
+    issues["carte masquée"] = serious_accessibility_issues(console)
     console.goto(f"/ateliers-en-direct/{session.pk}/projection/")
     wait_online(console)
     issues["projection"] = serious_accessibility_issues(console)
-    assert issues == {"rejoindre": [], "tableau": [], "animer": [], "projection": []}
+    assert issues == {
+        "rejoindre": [],
+        "tableau": [],
+        "hors ligne": [],
+        "animer": [],
+        "carte masquée": [],
+        "projection": [],
+    }
 
 
 def test_the_facilitator_moderates_groups_and_spotlights_from_the_console(

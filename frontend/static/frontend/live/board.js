@@ -505,6 +505,7 @@
       if (count) count.textContent = String(cards.filter(function (c) { return !c.pending; }).length);
     });
     this.renderClusters();
+    restoreDrafts(this.container);
     open.forEach(function (key) {
       var details = find('details[data-open-key="' + key + '"]', self.container);
       if (details) details.open = true;
@@ -602,8 +603,29 @@
     );
   };
 
+  // What a person chose or typed in a redrawn control (a card's column, a cluster's new name)
+  // and has not sent yet: the next event from the room redraws the control, not their choice.
+  var drafts = {};
+  root.addEventListener("input", keepDraft);
+  root.addEventListener("change", keepDraft);
+  function keepDraft(event) {
+    var control = event.target;
+    if (control.id && control.hasAttribute("data-draft")) drafts[control.id] = control.value;
+  }
+  function restoreDrafts(scope) {
+    Object.keys(drafts).forEach(function (id) {
+      var control = document.getElementById(id);
+      if (!control || !scope.contains(control)) return;
+      if (control.tagName === "SELECT" && !control.querySelector('option[value="' + CSS.escape(drafts[id]) + '"]')) return;
+      control.value = drafts[id];
+    });
+  }
+  function forgetDrafts(form) {
+    Array.prototype.forEach.call(form.elements, function (control) { delete drafts[control.id]; });
+  }
+
   function select(name, id, options, chosen) {
-    var node = el("select", { className: "fr-select", name: name, id: id });
+    var node = el("select", { className: "fr-select", name: name, id: id, "data-draft": true });
     options.forEach(function (option) {
       node.appendChild(el("option", { value: option[0], selected: String(option[0]) === String(chosen) ? true : null, text: option[1] }));
     });
@@ -675,7 +697,7 @@
     admin.textContent = "";
     this.clusters.forEach(function (c) {
       var id = "regroupement-nom-js-" + c.id;
-      var input = el("input", { className: "fr-input", id: id, name: "name", maxlength: "120", required: true });
+      var input = el("input", { className: "fr-input", id: id, name: "name", maxlength: "120", required: true, "data-draft": true });
       input.value = c.name;
       if (!open) return;
       admin.appendChild(el("div", { className: "live-cluster-admin" },
@@ -862,6 +884,7 @@
     event.preventDefault();
     if (!form.reportValidity()) return;
     if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
+    forgetDrafts(form);
     var boardId = form.dataset.board || (form.elements.board && form.elements.board.value);
     var connection = connections[boardId] || connections[Object.keys(connections)[0]];
     connection.send(commandFromForm(form));
