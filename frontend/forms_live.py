@@ -174,6 +174,35 @@ class CardForm(DsfrBaseForm):
         }
 
 
+class MyCardForm(forms.Form):
+    """A participant's own moves on the board without JavaScript: edit or delete their card, add
+    or remove a dot. The websocket's commands, checked by the same action (own card, open
+    session, unlocked board, vote step, dot budget)."""
+
+    type = forms.ChoiceField(
+        choices=[(t, t) for t in ("card.edit", "card.delete", "dot.add", "dot.remove")]
+    )
+    # As in CommandForm: a double submit of one page's form is applied once.
+    page = forms.UUIDField()
+    card = forms.IntegerField(min_value=1)
+    text = forms.CharField(label=_("Texte de la carte"), max_length=CARD_TEXT_MAX, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("type") == "card.edit" and not data.get("text"):
+            self.add_error("text", _("Ce champ est obligatoire."))
+        return data
+
+    def command(self) -> dict:
+        data = self.cleaned_data
+        command = {"type": data["type"], "card": data["card"]}
+        if data["type"] == "card.edit":
+            command["text"] = data["text"]
+        digest = uuid.uuid5(data["page"], json.dumps(command, sort_keys=True))
+        command["id"] = str(uuid.UUID(bytes=digest.bytes, version=4))
+        return command
+
+
 # The console's no-JavaScript forms: each command type and the form fields it takes. With
 # JavaScript the same forms are sent over the websocket instead (board.js reads data-command).
 COMMAND_FIELDS: dict[str, tuple[str, ...]] = {

@@ -8,6 +8,7 @@ urlpatterns = [
     path("ateliers-en-direct/rejoindre/", live.join, name="live_join"),
     path("ateliers-en-direct/<int:pk>/", live.board, name="live_session"),
     path("ateliers-en-direct/<int:pk>/carte/", live.card_add, name="live_card_add"),
+    path("ateliers-en-direct/<int:pk>/ma-carte/", live.my_card, name="live_my_card"),
     path("ateliers-en-direct/<int:pk>/animer/", live.console, name="live_console"),
     path("ateliers-en-direct/<int:pk>/commande/", live.command, name="live_command"),
     path("ateliers-en-direct/<int:pk>/projection/", live.projection, name="live_projection"),

@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from consultation.actions.boards import (
@@ -42,6 +42,7 @@ from frontend.forms_live import (
     CardForm,
     CommandForm,
     JoinForm,
+    MyCardForm,
     OpenSessionForm,
     PaperNotesForm,
     PromoteForm,
@@ -275,9 +276,20 @@ def join(request: HttpRequest):
     return render(request, "frontend/live/join.html", context, status=400 if form.errors else 200)
 
 
-def _render_board(request, session, participant, board, *, card_form=None, status=200):
+def _render_board(
+    request, session, participant, board, *, card_form=None, problem=None, status=200
+):
+    """The participant's board page. `problem`: a refused move on one of their cards (card id,
+    message, the text they typed), shown on that card with the text kept."""
     context = _board_context(session, participant, board)
     context["card_form"] = card_form or CardForm(columns=context["snapshot"]["columns"])
+    me = context["snapshot"].get("me") or {}
+    my_dots = me.get("my_dots", {})
+    for column in context["view"]["columns"]:
+        for card in column["cards"]:
+            card["my_dots"] = my_dots.get(str(card["id"]), 0)
+            if problem and problem["card"] == card["id"]:
+                card["problem"] = problem
     context["breadcrumb_data"] = breadcrumb(
         session.title,
         campaign=session.workshop.campaign,
@@ -318,6 +330,43 @@ def card_add(request: HttpRequest, pk: int):
             messages.success(request, _("Votre carte est ajoutée au tableau."))
             return redirect(_board_url(session, board, participant))
     return _render_board(request, session, participant, board, card_form=form, status=400)
+
+
+MY_CARD_DONE = {
+    "card.edit": gettext_lazy("Votre carte est modifiée."),
+    "card.delete": gettext_lazy("Votre carte est supprimée."),
+    "dot.add": gettext_lazy("Gommette ajoutée."),
+    "dot.remove": gettext_lazy("Gommette retirée."),
+}
+
+
+@require_POST
+def my_card(request: HttpRequest, pk: int):
+    """A participant's moves on their board without JavaScript (MyCardForm); with JavaScript
+    the same commands go over the websocket. A refusal is shown on the card, text kept."""
+    session = _live_session(pk)
+    participant = _participant(request, session)
+    if participant is None:
+        raise Http404("Session introuvable.")
+    board = _board_for(request, participant)
+    form = MyCardForm(request.POST)
+    if form.is_valid():
+        command = form.command()
+        try:
+            run_command(participant, board, command)
+        except ActionRefused as refusal:
+            message = refusal.message
+        else:
+            messages.success(request, MY_CARD_DONE[command["type"]])
+            url = _board_url(session, board, participant)
+            anchor = "" if command["type"] == "card.delete" else f"#carte-{command['card']}"
+            return redirect(url + anchor)
+    else:
+        message = " ".join(error for errors in form.errors.values() for error in errors)
+    card = form.cleaned_data.get("card") if hasattr(form, "cleaned_data") else None
+    problem = {"card": card, "message": message, "text": request.POST.get("text", "")}
+    messages.error(request, message)
+    return _render_board(request, session, participant, board, problem=problem, status=400)
 
 
 def _board_url(session: LiveSession, board: Board, participant: Participant) -> str:

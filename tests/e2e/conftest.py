@@ -147,8 +147,10 @@ def new_live_page(browser, daphne_server):
 
     contexts = []
 
-    def open_page(user=None, locale: str = "fr-FR"):
-        context = browser.new_context(base_url=daphne_server, locale=locale)
+    def open_page(user=None, locale: str = "fr-FR", javascript: bool = True):
+        context = browser.new_context(
+            base_url=daphne_server, locale=locale, java_script_enabled=javascript
+        )
         context.set_default_timeout(15_000)
         if user is not None:
             client = Client()

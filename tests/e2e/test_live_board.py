@@ -27,6 +27,11 @@ def session(facilitator, workshop):
     return open_session(facilitator, workshop, title="Atelier en direct de Béthune", dot_budget=3)
 
 
+def session_url_base(page) -> str:
+    scheme, _, host, *_rest = page.url.split("/")
+    return f"{scheme}//{host}"
+
+
 def join(page, code: str, nickname: str):
     page.set_viewport_size(PHONE)
     page.goto(f"/ateliers-en-direct/rejoindre/?code={code}")
@@ -208,6 +213,75 @@ def test_a_choice_not_yet_sent_on_a_card_survives_cards_arriving(
     expect(card(phone, "Planter des haies")).to_contain_text(
         "Regroupement : Haies, bocage et talus"
     )
+
+
+def test_a_phone_without_javascript_takes_part_with_plain_forms(
+    new_live_page, session, facilitator
+):
+    """Joining, adding, editing and deleting a card, placing and removing dots: every move of a
+    participant works with JavaScript off, one page load per move."""
+    phone = new_live_page(javascript=False)
+    phone.set_viewport_size(PHONE)
+    phone.goto(f"/ateliers-en-direct/rejoindre/?code={session.join_code}")
+    phone.get_by_label("Votre pseudonyme").fill("Alice")
+    phone.get_by_role("button", name="Rejoindre").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Atelier en direct de Béthune")
+    expect(phone.locator("[data-live-connection]")).to_contain_text("rechargez la page")
+    add_card(phone, "Curer les fossés")
+    expect(phone.get_by_text("Votre carte est ajoutée au tableau.")).to_be_visible()
+    add_card(phone, "Une carte de trop")
+
+    mine = card(phone, "Curer les fossés")
+    mine.locator("summary").click()
+    mine.get_by_label("Texte de la carte").fill("Curer les fossés avant l'hiver")
+    mine.get_by_role("button", name="Enregistrer").click()
+    expect(phone.get_by_text("Votre carte est modifiée.")).to_be_visible()
+    expect(card(phone, "Curer les fossés avant l'hiver")).to_have_count(1)
+
+    extra = card(phone, "Une carte de trop")
+    extra.locator("summary").click()
+    extra.get_by_role("button", name="Supprimer ma carte").click()
+    expect(phone.get_by_text("Votre carte est supprimée.")).to_be_visible()
+    expect(card(phone, "Une carte de trop")).to_have_count(0)
+
+    console = new_live_page(user=facilitator)
+    console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
+    wait_online(console)
+    console.get_by_label("Étape en cours").select_option("vote")
+    console_command(console, "Changer d'étape")
+    expect(console.locator("[data-live-step]")).to_have_text("Vote")
+
+    phone.reload()
+    expect(phone.locator("[data-live-dots-left]")).to_have_text("Gommettes restantes : 3")
+    for left in (2, 1):
+        card(phone, "Curer les fossés").get_by_role(
+            "button", name=re.compile("Ajouter une gommette")
+        ).click()
+        expect(phone.locator("[data-live-dots-left]")).to_have_text(f"Gommettes restantes : {left}")
+    card(phone, "Curer les fossés").get_by_role(
+        "button", name=re.compile("Retirer une gommette")
+    ).click()
+    expect(phone.locator("[data-live-dots-left]")).to_have_text("Gommettes restantes : 2")
+    expect(card(console, "Curer les fossés").locator(".live-card__dots")).to_have_text("1 gommette")
+    # Locked meanwhile: the next move is refused with the reason, on the page.
+    console_command(console, "Verrouiller le tableau")
+    expect(console.get_by_role("button", name="Déverrouiller", exact=True)).to_be_visible()
+    card(phone, "Curer les fossés").get_by_role(
+        "button", name=re.compile("Ajouter une gommette")
+    ).click()
+    expect(card(phone, "Curer les fossés")).to_contain_text("verrouillé")
+    expect(phone.locator("[data-live-dots-left]")).to_have_text("Gommettes restantes : 2")
+    # axe needs scripts: the same person's page, drawn by the server, with board.js blocked.
+    same_person = phone.context.browser.new_context(
+        base_url=session_url_base(phone), storage_state=phone.context.storage_state()
+    )
+    checked = same_person.new_page()
+    checked.route("**/board.js", lambda route: route.abort())
+    checked.goto(f"/ateliers-en-direct/{session.pk}/")
+    card(checked, "Curer les fossés").locator("summary").click()
+    expect(card(checked, "Curer les fossés").get_by_label("Texte de la carte")).to_be_visible()
+    assert serious_accessibility_issues(checked) == []
+    same_person.close()
 
 
 def test_the_join_and_board_pages_pass_axe(new_live_page, session, facilitator):
