@@ -284,6 +284,33 @@ def test_a_phone_without_javascript_takes_part_with_plain_forms(
     same_person.close()
 
 
+def test_closing_the_session_tells_the_phones_and_keeps_the_board(
+    new_live_page, session, facilitator
+):
+    phone = new_live_page()
+    join(phone, session.join_code, "Alice")
+    add_card(phone, "Des repères de crue dans chaque village")
+    expect(card(phone, "Des repères de crue")).not_to_contain_text("En attente d'envoi")
+    expect(phone.get_by_text("Session terminée")).to_be_hidden()
+
+    console = new_live_page(user=facilitator)
+    console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
+    console.get_by_role("link", name="Terminer la session").click()
+    console.get_by_role("button", name="Oui, terminer la session").click()
+    expect(console.get_by_text("La session est terminée : plus aucune carte")).to_be_visible()
+    expect(phone.get_by_text("Session terminée")).to_be_visible()
+    expect(phone.get_by_text("La session est terminée : merci pour vos cartes.")).to_be_visible()
+    expect(phone.get_by_label("Votre carte")).to_be_hidden()
+    expect(phone.get_by_text("Tableau verrouillé")).to_be_hidden()
+    expect(card(phone, "Des repères de crue")).to_have_count(1)
+    expect(card(phone, "Des repères de crue").get_by_role("button")).to_have_count(0)
+    # The same page drawn again by the server says the same.
+    phone.reload()
+    expect(phone.get_by_text("Session terminée")).to_be_visible()
+    expect(phone.get_by_label("Votre carte")).to_have_count(0)
+    expect(card(phone, "Des repères de crue")).to_have_count(1)
+
+
 def test_the_join_and_board_pages_pass_axe(new_live_page, session, facilitator):
     page = new_live_page()
     page.goto(f"/ateliers-en-direct/rejoindre/?code={session.join_code}")

@@ -743,7 +743,15 @@
         this.renderedStep = s.step;
       }
       var locked = find("[data-live-locked]");
-      if (locked) locked.hidden = !s.locked;
+      var ended = s.status === "closed";
+      // Closed: the board stays to read; the badge and the note say so, the card form goes.
+      if (locked) locked.hidden = !s.locked || ended;
+      ["[data-live-ended]", "[data-live-ended-note]"].forEach(function (selector) {
+        var node = find(selector);
+        if (node) node.hidden = !ended;
+      });
+      var addCard = find("[data-live-add]");
+      if (addCard) addCard.hidden = ended;
       renderStates();
       var dotsLeft = find("[data-live-dots-left]");
       var me = firstView() && firstView().me;
