@@ -283,6 +283,10 @@ def _render_board(
     message, the text they typed), shown on that card with the text kept."""
     context = _board_context(session, participant, board)
     context["card_form"] = card_form or CardForm(columns=context["snapshot"]["columns"])
+    my_card_url = reverse("frontend:live_my_card", kwargs={"pk": session.pk})
+    context["my_card_url"] = my_card_url + (
+        f"?table={board.pk}" if participant.is_staff_role else ""
+    )
     me = context["snapshot"].get("me") or {}
     my_dots = me.get("my_dots", {})
     for column in context["view"]["columns"]:

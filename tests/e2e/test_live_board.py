@@ -55,15 +55,21 @@ def card(page, text: str):
     return page.locator(".live-card").filter(has_text=text)
 
 
+def open_console(new_live_page, session, facilitator):
+    """The facilitator's console, connected."""
+    console = new_live_page(user=facilitator)
+    console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
+    wait_online(console)
+    return console
+
+
 def console_command(console, name: str):
     console.get_by_role("button", name=name, exact=True).click()
 
 
 def test_a_live_workshop_on_three_screens(new_live_page, session, facilitator):
     alice, bruno = new_live_page(), new_live_page()
-    console = new_live_page(user=facilitator)
-    console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
-    wait_online(console)
+    console = open_console(new_live_page, session, facilitator)
     projection = console.context.new_page()
     projection.goto(f"/ateliers-en-direct/{session.pk}/projection/")
     expect(projection.locator(".live-code--huge [aria-hidden]")).to_have_text(session.join_code)
@@ -154,9 +160,7 @@ def test_the_facilitators_pending_step_choice_survives_other_events(
     redraws the console, and the step still chosen is the one sent (CI once sent the old one)."""
     phone = new_live_page()
     join(phone, session.join_code, "Alice")
-    console = new_live_page(user=facilitator)
-    console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
-    wait_online(console)
+    console = open_console(new_live_page, session, facilitator)
     step = console.get_by_label("Étape en cours")
     expect(step).to_have_value("divergence")
     step.select_option("vote")
@@ -167,9 +171,7 @@ def test_the_facilitators_pending_step_choice_survives_other_events(
     console_command(console, "Changer d'étape")
     expect(phone.locator("[data-live-step]")).to_have_text("Vote")
     # A step changed elsewhere (another console, the server) still reaches this select.
-    console2 = new_live_page(user=facilitator)
-    console2.goto(f"/ateliers-en-direct/{session.pk}/animer/")
-    wait_online(console2)
+    console2 = open_console(new_live_page, session, facilitator)
     console2.get_by_label("Étape en cours").select_option("divergence")
     console_command(console2, "Changer d'étape")
     expect(phone.locator("[data-live-step]")).to_have_text("Expression")
@@ -183,9 +185,7 @@ def test_a_choice_not_yet_sent_on_a_card_survives_cards_arriving(
     card, a reason picked, a cluster's new name being typed stay as the facilitator left them."""
     phone = new_live_page()
     join(phone, session.join_code, "Alice")
-    console = new_live_page(user=facilitator)
-    console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
-    wait_online(console)
+    console = open_console(new_live_page, session, facilitator)
     add_card(phone, "Planter des haies")
     console.get_by_label("Nouveau regroupement").fill("Haies et bocage")
     console.get_by_role("button", name="Créer").click()
@@ -244,9 +244,7 @@ def test_a_phone_without_javascript_takes_part_with_plain_forms(
     expect(phone.get_by_text("Votre carte est supprimée.")).to_be_visible()
     expect(card(phone, "Une carte de trop")).to_have_count(0)
 
-    console = new_live_page(user=facilitator)
-    console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
-    wait_online(console)
+    console = open_console(new_live_page, session, facilitator)
     console.get_by_label("Étape en cours").select_option("vote")
     console_command(console, "Changer d'étape")
     expect(console.locator("[data-live-step]")).to_have_text("Vote")
@@ -326,9 +324,7 @@ def test_the_join_and_board_pages_pass_axe(new_live_page, session, facilitator):
     expect(card(page, "Une carte écrite sans réseau")).to_contain_text("En attente d'envoi")
     issues["hors ligne"] = serious_accessibility_issues(page)
     page.context.set_offline(False)
-    console = new_live_page(user=facilitator)
-    console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
-    wait_online(console)
+    console = open_console(new_live_page, session, facilitator)
     issues["animer"] = serious_accessibility_issues(console)
     hedge = card(console, "Une haie le long du chemin")
     hedge.locator("summary").click()
@@ -354,9 +350,7 @@ def test_the_facilitator_moderates_groups_and_spotlights_from_the_console(
 ):
     alice, bruno = new_live_page(), new_live_page()
     alice.on("dialog", lambda dialog: dialog.accept())
-    console = new_live_page(user=facilitator)
-    console.goto(f"/ateliers-en-direct/{session.pk}/animer/")
-    wait_online(console)
+    console = open_console(new_live_page, session, facilitator)
     projection = console.context.new_page()
     projection.goto(f"/ateliers-en-direct/{session.pk}/projection/")
     wait_online(projection)

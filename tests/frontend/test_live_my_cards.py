@@ -308,3 +308,19 @@ def test_the_board_page_costs_the_same_queries_with_the_forms(
     run_command(host, board, command("session.step", step="vote"))
     with django_assert_num_queries(13):
         client.get(board_url(live_session))
+
+
+def test_staff_at_a_table_edit_their_card_and_come_back_to_that_table(
+    client, live_session, board, host, facilitator
+):
+    card = add_card(host, board, "Note de l'animatrice")
+    client.force_login(facilitator)
+    page = client.get(f"{board_url(live_session)}?table={board.pk}").content.decode()
+    action = f"{my_card_url(live_session)}?table={board.pk}"
+    assert f'action="{action}"' in page
+    data = {"type": "card.edit", "page": str(uuid.uuid4()), "card": card.pk, "text": "Note revue"}
+    response = client.post(action, data)
+    assert response.status_code == 302
+    assert response["Location"] == f"{board_url(live_session)}?table={board.pk}#carte-{card.pk}"
+    card.refresh_from_db()
+    assert card.text == "Note revue"
