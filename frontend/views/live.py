@@ -367,7 +367,7 @@ def my_card(request: HttpRequest, pk: int):
             return redirect(url + anchor)
     else:
         message = " ".join(error for errors in form.errors.values() for error in errors)
-    card = form.cleaned_data.get("card") if hasattr(form, "cleaned_data") else None
+    card = form.cleaned_data.get("card")  # None when the id itself was bad
     problem = {"card": card, "message": message, "text": request.POST.get("text", "")}
     messages.error(request, message)
     return _render_board(request, session, participant, board, problem=problem, status=400)
