@@ -29,7 +29,7 @@ from consultation.live import (
 )
 from consultation.models import Board, BoardEvent, Card, Cluster, Column, DotVote, LiveSession
 from consultation.models import Participant as ParticipantModel
-from consultation.models.boards import CARD_TEXT_MAX, CardColour, HideReason, Step
+from consultation.models.boards import CARD_TEXT_MAX, WRITING_STEPS, CardColour, HideReason, Step
 
 
 @dataclass
@@ -183,7 +183,7 @@ def ack_card(ctx: Context, card: Card, dots: int | None = None) -> dict:
 
 def card_add(ctx: Context, *, column, text, colour=None) -> dict:
     require_input_open(ctx)
-    if not ctx.is_staff and ctx.session.step not in (Step.DIVERGENCE, Step.GROUPING):
+    if not ctx.is_staff and ctx.session.step not in WRITING_STEPS:
         raise ActionRefused("À cette étape, on n'ajoute plus de cartes.", code="wrong_step")
     column = get_column(ctx, column)
     text = card_text(text)

@@ -43,6 +43,10 @@ class Step(models.TextChoices):
     RESTITUTION = "restitution", _("Restitution")
 
 
+# The steps at which participants add cards (staff add at any step).
+WRITING_STEPS = (Step.DIVERGENCE, Step.GROUPING)
+
+
 class CardColour(models.TextChoices):
     YELLOW = "yellow", _("Jaune")
     GREEN = "green", _("Vert")

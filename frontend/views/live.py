@@ -36,7 +36,7 @@ from consultation.actions.boards import (
 from consultation.errors import ActionRefused
 from consultation.live import board_export_rows, board_snapshot
 from consultation.models import Board, LiveSession, Participant, Workshop
-from consultation.models.boards import CARD_TEXT_MAX, CardColour, HideReason, Step
+from consultation.models.boards import CARD_TEXT_MAX, WRITING_STEPS, CardColour, HideReason, Step
 from consultation.rules import is_campaign_staff, is_facilitator
 from frontend.forms_live import (
     CardForm,
@@ -286,6 +286,10 @@ def _render_board(
     my_card_url = reverse("frontend:live_my_card", kwargs={"pk": session.pk})
     context["my_card_url"] = my_card_url + (
         f"?table={board.pk}" if participant.is_staff_role else ""
+    )
+    context["writing_steps"] = " ".join(WRITING_STEPS)
+    context["can_write"] = (
+        participant.is_staff_role or context["snapshot"]["session"]["step"] in WRITING_STEPS
     )
     me = context["snapshot"].get("me") or {}
     my_dots = me.get("my_dots", {})

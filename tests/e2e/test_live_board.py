@@ -170,12 +170,17 @@ def test_the_facilitators_pending_step_choice_survives_other_events(
     expect(step).to_have_value("vote")
     console_command(console, "Changer d'étape")
     expect(phone.locator("[data-live-step]")).to_have_text("Vote")
+    # Past the writing steps, the phone's card form gives way to a note; the console keeps its.
+    expect(phone.get_by_label("Votre carte")).to_be_hidden()
+    expect(phone.get_by_text("À cette étape, on n'ajoute plus de cartes")).to_be_visible()
     # A step changed elsewhere (another console, the server) still reaches this select.
     console2 = open_console(new_live_page, session, facilitator)
     console2.get_by_label("Étape en cours").select_option("divergence")
     console_command(console2, "Changer d'étape")
     expect(phone.locator("[data-live-step]")).to_have_text("Expression")
     expect(step).to_have_value("divergence")
+    expect(phone.get_by_label("Votre carte")).to_be_visible()
+    expect(phone.get_by_text("À cette étape, on n'ajoute plus de cartes")).to_be_hidden()
 
 
 def test_a_choice_not_yet_sent_on_a_card_survives_cards_arriving(

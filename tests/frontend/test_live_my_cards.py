@@ -324,3 +324,20 @@ def test_staff_at_a_table_edit_their_card_and_come_back_to_that_table(
     assert response["Location"] == f"{board_url(live_session)}?table={board.pk}#carte-{card.pk}"
     card.refresh_from_db()
     assert card.text == "Note revue"
+
+
+def test_past_the_writing_steps_the_card_form_gives_way_to_a_note(
+    client, live_session, board, zoe, host, facilitator
+):
+    page = client.get(board_url(live_session)).content.decode()
+    assert '<section class="live-add fr-mb-3w" aria-labelledby="titre-ajout" data-live-add>' in page
+    run_command(host, board, command("session.step", step="vote"))
+    page = client.get(board_url(live_session)).content.decode()
+    assert "data-live-add hidden>" in page
+    assert "data-live-add-closed>" in page
+    # Staff add cards at any step: their form stays.
+    staff = Client()
+    staff.force_login(facilitator)
+    page = staff.get(f"{board_url(live_session)}?table={board.pk}").content.decode()
+    assert "data-live-add>" in page
+    assert "data-live-add-closed hidden>" in page

@@ -750,8 +750,12 @@
         var node = find(selector);
         if (node) node.hidden = !ended;
       });
+      // Participants add cards at the writing steps only (the server refuses them otherwise).
+      var writing = STAFF || (root.dataset.writingSteps || "").split(" ").indexOf(s.step) >= 0;
       var addCard = find("[data-live-add]");
-      if (addCard) addCard.hidden = ended;
+      if (addCard) addCard.hidden = ended || !writing;
+      var addClosed = find("[data-live-add-closed]");
+      if (addClosed) addClosed.hidden = ended || writing;
       renderStates();
       var dotsLeft = find("[data-live-dots-left]");
       var me = firstView() && firstView().me;
