@@ -437,7 +437,7 @@ def test_the_statements_page_shows_counts_only_after_voting(logged_in, resident,
     response = logged_in.post(vote_url(statement), {"choice": "disagree"}, follow=True)
     page = response.content.decode()
     assert "Votre vote : <strong>Pas d&#x27;accord</strong>" in page
-    assert "Résultats : 1 d'accord, 1 pas d'accord, 0 passent." in page
+    assert "Résultats : 1 d'accord, 1 pas d'accord, 0 « je passe »." in page
     assert StatementVote.objects.get(user=resident).choice == -1
 
 
