@@ -19,6 +19,7 @@ from consultation.models.contributions import (
     Provenance,
 )
 from consultation.models.statements import STATEMENT_MAX_LENGTH
+from frontend.fields import ModelChoiceField
 
 
 def _limits(message: str, maximum: int) -> str:
@@ -86,7 +87,7 @@ class ContributionForm(DsfrBaseForm):
             BODY_MAX_LENGTH,
         ),
     )
-    theme = forms.ModelChoiceField(
+    theme = ModelChoiceField(
         label=_("Thème"),
         queryset=Theme.objects.none(),
         required=False,

@@ -18,6 +18,7 @@ from consultation.models.boards import (
     HideReason,
     Step,
 )
+from frontend.fields import ModelChoiceField, ModelMultipleChoiceField
 from frontend.forms import CommuneChoiceField, campaign_communes, limits
 
 MAX_TABLES = 20
@@ -288,19 +289,19 @@ class CommandForm(forms.Form):
 
 
 class PromoteForm(DsfrBaseForm):
-    cards = forms.ModelMultipleChoiceField(
+    cards = ModelMultipleChoiceField(
         label=_("Cartes"),
         queryset=Card.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    clusters = forms.ModelMultipleChoiceField(
+    clusters = ModelMultipleChoiceField(
         label=_("Regroupements (chacun devient une contribution)"),
         queryset=Cluster.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    theme = forms.ModelChoiceField(
+    theme = ModelChoiceField(
         label=_("Thème"),
         queryset=Theme.objects.none(),
         required=False,
@@ -347,7 +348,7 @@ class PaperNotesForm(DsfrBaseForm):
             PAPER_NOTE_MAX_LENGTH,
         ),
     )
-    theme = forms.ModelChoiceField(
+    theme = ModelChoiceField(
         label=_("Thème"),
         queryset=Theme.objects.none(),
         required=False,

@@ -11,13 +11,14 @@ from dsfr.forms import DsfrBaseForm
 
 from consultation.models import Campaign, Contribution, Topic
 from consultation.models.synthesis import SYNTHESIS_MAX_LENGTH
+from frontend.fields import ModelChoiceField, ModelMultipleChoiceField
 from frontend.forms import limits
 
 NOTE_MAX_LENGTH = 500
 MAX_THEMES = 30
 
 
-class ContributionNumberField(forms.ModelChoiceField):
+class ContributionNumberField(ModelChoiceField):
     """A contribution of the campaign, typed as its number (shown as « n° 123 » everywhere)."""
 
     default_error_messages = {
@@ -114,7 +115,7 @@ class TopicContributionsForm(DsfrBaseForm):
 
     MOVE, SPLIT = "deplacer", "scinder"
 
-    contributions = forms.ModelMultipleChoiceField(
+    contributions = ModelMultipleChoiceField(
         label=_("Contributions cochées"),
         queryset=Contribution.objects.none(),
         error_messages={
@@ -128,7 +129,7 @@ class TopicContributionsForm(DsfrBaseForm):
         choices=[(MOVE, _("Déplacer")), (SPLIT, _("Créer un thème"))],
         error_messages={"required": _("Choisissez « Déplacer » ou « Créer ce thème ».")},
     )
-    target = forms.ModelChoiceField(
+    target = ModelChoiceField(
         label=_("Thème de destination"),
         queryset=Topic.objects.none(),
         required=False,
@@ -160,7 +161,7 @@ class TopicContributionsForm(DsfrBaseForm):
 
 
 class MergeTopicForm(DsfrBaseForm):
-    target = forms.ModelChoiceField(
+    target = ModelChoiceField(
         label=_("Fusionner ce thème dans"),
         queryset=Topic.objects.none(),
         empty_label=_("Choisissez un thème"),
@@ -182,7 +183,7 @@ class SectionForm(DsfrBaseForm):
         max_length=200,
         help_text=_("Entre 3 et 200 caractères, par exemple « Entretien des fossés »."),
     )
-    topic = forms.ModelChoiceField(
+    topic = ModelChoiceField(
         label=_("Thème automatique (facultatif)"),
         queryset=Topic.objects.none(),
         required=False,

@@ -390,6 +390,10 @@ def test_cards_and_clusters_are_promoted_with_links_to_the_contributions(
     [
         ({}, "Cochez au moins une carte ou un regroupement."),
         ({"cards": ["999999"]}, "Sélectionnez un choix valide"),
+        # Beyond what the database can hold (SQLite raised OverflowError: a 500).
+        ({"cards": ["9" * 21]}, "Sélectionnez un choix valide"),
+        ({"clusters": ["9" * 21]}, "Sélectionnez un choix valide"),
+        ({"cards": ["1"], "theme": "9" * 21}, "Sélectionnez un choix valide"),
     ],
 )
 def test_bad_promotions_are_refused(live_session, board, guest, facilitator, data, message):

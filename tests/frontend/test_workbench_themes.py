@@ -175,6 +175,11 @@ def test_bad_edits_are_refused_on_their_fields(client, campaign, texts, topics):
          "contributions", "n'est pas dans ce thème"),
         ({"contributions": ["abc"], "operation": "deplacer", "target": alert.pk},
          "contributions", "n'est pas un numéro"),
+        # Beyond what the database can hold (SQLite raised OverflowError: a 500).
+        ({"contributions": ["9" * 21], "operation": "deplacer", "target": alert.pk},
+         "contributions", "n'est pas dans ce thème"),
+        ({"contributions": [mine], "operation": "deplacer", "target": "9" * 21},
+         "target", "n'existe pas dans cette campagne"),
         ({"contributions": [mine], "operation": "deplacer"}, "target", "Choisissez le thème"),
         ({"contributions": [mine], "operation": "deplacer", "target": foreign_topic.pk},
          "target", "n'existe pas dans cette campagne"),
