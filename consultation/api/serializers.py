@@ -6,7 +6,6 @@ queries. Residents write plain text: it is returned as typed, and JSON escapes n
 clients must render it as text.
 """
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -322,7 +321,9 @@ class StatementSerializer(serializers.ModelSerializer):
             "my_vote",
         ]
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(
+        serializers.ChoiceField(choices=list(VOTE_NAMES.values()), allow_null=True)
+    )
     def get_my_vote(self, statement: Statement) -> str | None:
         choice = getattr(statement, "my_vote", None)
         return None if choice is None else VOTE_NAMES[choice]
@@ -391,7 +392,11 @@ class WorkshopSerializer(serializers.ModelSerializer):
     def get_places_left(self, workshop: Workshop) -> int:
         return max(workshop.capacity - workshop.confirmed_count, 0)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=[Registration.Status.CONFIRMED, Registration.Status.WAITING], allow_null=True
+        )
+    )
     def get_my_registration(self, workshop: Workshop) -> str | None:
         status = getattr(workshop, "my_registration", None)
         return None if status in (None, Registration.Status.CANCELLED) else status
