@@ -310,6 +310,11 @@ RATE_LIMITS = {
     "comment": env.str("RATE_LIMIT_COMMENT", default="30/h"),
     "signup": env.str("RATE_LIMIT_SIGNUP", default="10/h"),
     "report": env.str("RATE_LIMIT_REPORT", default="20/h"),
+    # Live workshops: joining, per address (a town hall's wifi is one address for the whole
+    # room, so generous; it stops codes being guessed in bulk); cards sent without JavaScript,
+    # per participant (the websocket has its own per-connection limit).
+    "live_join": env.str("RATE_LIMIT_LIVE_JOIN", default="200/m"),
+    "live_card": env.str("RATE_LIMIT_LIVE_CARD", default="60/m"),
 }
 
 LOGGING = {

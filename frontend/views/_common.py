@@ -4,6 +4,7 @@ an alert on the next page."""
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -51,7 +52,7 @@ def login_required_redirect(request: HttpRequest, next_url: str):
 def refusal_to_form(form, refusal: ActionRefused) -> None:
     """Show an action's refusal on the field it concerns, or above the form."""
     field = refusal.field if refusal.field in form.fields else None
-    form.add_error(field, refusal.message)
+    form.add_error(field, ValidationError(refusal.message, code=refusal.code))
 
 
 def apply_form(form, action, /, *args, **kwargs):

@@ -14,6 +14,7 @@ from datetime import datetime
 from functools import wraps
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
@@ -37,6 +38,7 @@ from consultation.errors import ActionRefused
 from consultation.live import board_export_rows, board_snapshot
 from consultation.models import Board, LiveSession, Participant, Workshop
 from consultation.models.boards import CARD_TEXT_MAX, WRITING_STEPS, CardColour, HideReason, Step
+from consultation.ratelimit import check_rate, client_address
 from consultation.rules import is_campaign_staff, is_facilitator
 from frontend.forms_live import (
     CardForm,
@@ -260,6 +262,7 @@ def join(request: HttpRequest):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            check_rate("live_join", client_address(request), settings.RATE_LIMITS["live_join"])
             participant, _token = join_session(
                 request.user,
                 data["code"],
@@ -273,7 +276,17 @@ def join(request: HttpRequest):
                 _remember_guest(request, participant)
             return redirect(participant.session.get_absolute_url())
     context = {"form": form, "breadcrumb_data": breadcrumb(_("Rejoindre un atelier en direct"))}
-    return render(request, "frontend/live/join.html", context, status=400 if form.errors else 200)
+    return render(request, "frontend/live/join.html", context, status=_form_status(form))
+
+
+def _form_status(form) -> int:
+    """200, 400 for bad input, 429 when a rate limit refused it."""
+    if not form.errors:
+        return 200
+    throttled = any(
+        e.code == "throttled" for errors in form.errors.as_data().values() for e in errors
+    )
+    return 429 if throttled else 400
 
 
 def _render_board(
@@ -331,13 +344,16 @@ def card_add(request: HttpRequest, pk: int):
     form = CardForm(request.POST, columns=columns)
     if form.is_valid():
         try:
+            check_rate("live_card", str(participant.pk), settings.RATE_LIMITS["live_card"])
             run_command(participant, board, form.command())
         except ActionRefused as refusal:
             refusal_to_form(form, refusal)
         else:
             messages.success(request, _("Votre carte est ajoutée au tableau."))
             return redirect(_board_url(session, board, participant))
-    return _render_board(request, session, participant, board, card_form=form, status=400)
+    return _render_board(
+        request, session, participant, board, card_form=form, status=_form_status(form)
+    )
 
 
 MY_CARD_DONE = {
@@ -361,9 +377,11 @@ def my_card(request: HttpRequest, pk: int):
     if form.is_valid():
         command = form.command()
         try:
+            check_rate("live_card", str(participant.pk), settings.RATE_LIMITS["live_card"])
             run_command(participant, board, command)
         except ActionRefused as refusal:
             message = refusal.message
+            status = 429 if refusal.code == "throttled" else 400
         else:
             messages.success(request, MY_CARD_DONE[command["type"]])
             url = _board_url(session, board, participant)
@@ -371,10 +389,11 @@ def my_card(request: HttpRequest, pk: int):
             return redirect(url + anchor)
     else:
         message = " ".join(error for errors in form.errors.values() for error in errors)
+        status = 400
     card = form.cleaned_data.get("card")  # None when the id itself was bad
     problem = {"card": card, "message": message, "text": request.POST.get("text", "")}
     messages.error(request, message)
-    return _render_board(request, session, participant, board, problem=problem, status=400)
+    return _render_board(request, session, participant, board, problem=problem, status=status)
 
 
 def _board_url(session: LiveSession, board: Board, participant: Participant) -> str:

@@ -341,3 +341,63 @@ def test_past_the_writing_steps_the_card_form_gives_way_to_a_note(
     page = staff.get(f"{board_url(live_session)}?table={board.pk}").content.decode()
     assert "data-live-add>" in page
     assert "data-live-add-closed hidden>" in page
+
+
+# --- rate limits --------------------------------------------------------------------------------
+
+
+def test_joining_is_limited_per_address_and_says_so_in_french(client, live_session, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "live_join": "2/m"}
+    for nickname in ("Anne", "Bruno"):
+        response = Client().post(
+            "/ateliers-en-direct/rejoindre/", {"code": live_session.join_code, "nickname": nickname}
+        )
+        assert response.status_code == 302
+    response = client.post(
+        "/ateliers-en-direct/rejoindre/", {"code": live_session.join_code, "nickname": "Chloé"}
+    )
+    assert response.status_code == 429
+    page = text_of(response)
+    assert "Trop de demandes en peu de temps" in page
+    assert 'value="Chloé"' in page  # what was typed stays in the form
+    assert not Participant.objects.filter(nickname="Chloé").exists()
+    # Guessing codes counts too: a wrong code is one more attempt.
+    response = client.post("/ateliers-en-direct/rejoindre/", {"code": "ZZZZZZ", "nickname": "Eve"})
+    assert response.status_code == 429
+
+
+def test_cards_sent_without_javascript_are_limited_per_participant(
+    client, live_session, board, zoe, guest, host, settings
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "live_card": "2/m"}
+    column = board.columns.first().pk
+    for n in range(2):
+        data = {"id": str(uuid.uuid4()), "column": column, "text": f"Carte {n}"}
+        assert (
+            client.post(reverse("frontend:live_card_add", args=[live_session.pk]), data).status_code
+            == 302
+        )
+    data = {"id": str(uuid.uuid4()), "column": column, "text": "Une carte de trop vite"}
+    response = client.post(reverse("frontend:live_card_add", args=[live_session.pk]), data)
+    assert response.status_code == 429
+    page = text_of(response)
+    assert "Trop de demandes en peu de temps" in page
+    assert "Une carte de trop vite</textarea>" in page
+    assert Card.objects.filter(author=zoe).count() == 2
+    # The card moves share the limit: the next edit waits too, its text kept on the card.
+    card = Card.objects.filter(author=zoe).first()
+    response = post(client, live_session, "card.edit", card.pk, text="Texte revu")
+    assert response.status_code == 429
+    assert ">Texte revu</textarea>" in text_of(response)
+    card.refresh_from_db()
+    assert card.text.startswith("Carte")
+    # Someone else has their own count.
+    other = Client()
+    other.post(
+        "/ateliers-en-direct/rejoindre/", {"code": live_session.join_code, "nickname": "Yves"}
+    )
+    data = {"id": str(uuid.uuid4()), "column": column, "text": "Carte d'Yves"}
+    assert (
+        other.post(reverse("frontend:live_card_add", args=[live_session.pk]), data).status_code
+        == 302
+    )
