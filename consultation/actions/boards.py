@@ -217,15 +217,38 @@ def _clean_email(email) -> str:
 
 
 def join_session(
-    user, code: str, *, nickname: str = "", email: str = "", board: Board | None = None
+    user,
+    code: str,
+    *,
+    nickname: str = "",
+    email: str = "",
+    board: Board | None = None,
+    kept_guests: dict | None = None,
 ) -> tuple[Participant, str | None]:
-    """Join with the code shown in the room. Guests get a token (returned once, stored hashed)."""
+    """Join with the code shown in the room. Guests get a token (returned once, stored hashed).
+
+    `kept_guests`: the guests this browser already is, by session id (kept in its Django
+    session by earlier joins). Joining the same session again returns that same participant,
+    with their cards and the dots they have left, rather than a new one with a fresh budget; a
+    guest the facilitator removed stays out, as an account does."""
     session = _session_for_code(code)
     email = _clean_email(email)
     if board is not None and board.session_id != session.pk:
         raise ActionRefused("Cette table n'existe pas dans la session.", code="not_found")
     if user.is_authenticated:
         return _join_with_account(user, session, email=email, board=board), None
+    kept_id = (kept_guests or {}).get(str(session.pk))
+    kept = (
+        Participant.objects.filter(pk=kept_id, session=session, user__isnull=True).first()
+        if isinstance(kept_id, int)
+        else None
+    )
+    if kept is not None:
+        if kept.removed_at is not None:
+            raise PermissionRefused(
+                "L'animateur·rice vous a retiré·e de cette session.", code="removed"
+            )
+        return kept, None
     if not session.guests_allowed:
         raise PermissionRefused(
             "Cette session est réservée aux personnes connectées : connectez-vous pour la "

@@ -268,6 +268,7 @@ def join(request: HttpRequest):
                 data["code"],
                 nickname=data.get("nickname", ""),
                 email=data.get("email", ""),
+                kept_guests=request.session.get(GUESTS_KEY, {}),
             )
         except ActionRefused as refusal:
             refusal_to_form(form, refusal)

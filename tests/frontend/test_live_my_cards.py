@@ -401,3 +401,36 @@ def test_cards_sent_without_javascript_are_limited_per_participant(
         other.post(reverse("frontend:live_card_add", args=[live_session.pk]), data).status_code
         == 302
     )
+
+
+# --- joining again from the same browser ------------------------------------------------------
+
+
+def test_joining_again_from_the_same_browser_keeps_the_same_participant(
+    client, live_session, board, zoe, guest, host
+):
+    mine = add_card(zoe, board, "Curer les fossés")
+    run_command(host, board, command("session.step", step="vote"))
+    theirs = add_card(host, board, "Planter des haies")
+    post(client, live_session, "dot.add", theirs.pk)
+    response = client.post(
+        "/ateliers-en-direct/rejoindre/", {"code": live_session.join_code, "nickname": "Zoé 2"}
+    )
+    assert response.status_code == 302
+    assert Participant.objects.filter(session=live_session, user__isnull=True).count() == 2
+    page = client.get(board_url(live_session)).content.decode()
+    assert "Vous participez en tant que Zoé" in page
+    assert f'id="modifier-{mine.pk}"' in page  # still their card
+    assert "Gommettes restantes : 4" in page  # no fresh budget
+
+
+def test_a_removed_guest_cannot_come_back_from_the_same_browser(
+    client, live_session, board, zoe, host
+):
+    run_command(host, board, command("participant.remove", participant=zoe.pk))
+    response = client.post(
+        "/ateliers-en-direct/rejoindre/", {"code": live_session.join_code, "nickname": "Zoé"}
+    )
+    assert response.status_code == 400
+    assert "vous a retiré·e de cette session" in text_of(response)
+    assert Participant.objects.filter(session=live_session, removed_at__isnull=True).count() == 1
