@@ -256,6 +256,14 @@ def join(request: HttpRequest):
     """The join code (and a nickname for guests); the QR code points here with ?code=."""
     guest = not request.user.is_authenticated
     initial = {"code": normalise_join_code(request.GET.get("code", ""))[:12]}
+    if request.method == "GET" and initial["code"]:
+        # The QR code scanned again by someone already in the session: straight to their board.
+        session = LiveSession.objects.filter(
+            join_code=initial["code"], status=LiveSession.Status.OPEN
+        ).first()
+        if session is not None and _participant(request, session) is not None:
+            messages.info(request, _("Vous participez déjà à cet atelier : voici votre tableau."))
+            return redirect(session.get_absolute_url())
     form = JoinForm(
         request.POST if request.method == "POST" else None, guest=guest, initial=initial
     )

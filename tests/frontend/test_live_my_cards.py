@@ -434,3 +434,14 @@ def test_a_removed_guest_cannot_come_back_from_the_same_browser(
     assert response.status_code == 400
     assert "vous a retiré·e de cette session" in text_of(response)
     assert Participant.objects.filter(session=live_session, removed_at__isnull=True).count() == 1
+
+
+def test_scanning_the_qr_code_again_goes_straight_to_ones_board(client, live_session, zoe):
+    url = f"/ateliers-en-direct/rejoindre/?code={live_session.join_code.lower()}"
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == board_url(live_session)
+    assert "Vous participez déjà à cet atelier" in text_of(client.get(response["Location"]))
+    # Someone else still gets the form, and so does a code of no open session.
+    assert Client().get(url).status_code == 200
+    assert client.get("/ateliers-en-direct/rejoindre/?code=ZZZZZZ").status_code == 200
