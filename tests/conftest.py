@@ -5,6 +5,7 @@ another state change it explicitly.
 """
 
 import os
+import time
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -27,6 +28,29 @@ def _clear_cache():
     # Rate-limit counters live in the cache: each test starts with fresh counters.
     cache.clear()
     yield
+
+
+class _OneWindowClock:
+    """`time` for the rate-limit modules, stopped at one instant: counters are per fixed window
+    (a minute, an hour), and a test that ran across a window's end saw its counts restart (CI
+    once got 200 where the 4th request of a "3/min" limit is a 429)."""
+
+    def __init__(self, now: float):
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_windows_do_not_end_mid_test(monkeypatch):
+    # Half past the minute, and the hour: every window has time left (Retry-After > 0).
+    clock = _OneWindowClock(time.time() // 3600 * 3600 + 1830.5)
+    monkeypatch.setattr("consultation.ratelimit.time", clock)
+    monkeypatch.setattr("consultation.api.throttles.time", clock)
 
 
 @pytest.fixture
