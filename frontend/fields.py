@@ -25,7 +25,9 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         try:
             return super()._check_values(value)
         except OverflowError:
-            too_large = next((v for v in value if str(v).strip().isdigit()), value)
+            too_large = next(
+                (v for v in value if str(v).strip().isdigit() and int(v) >= 2**63), value
+            )
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"],
                 code="invalid_choice",

@@ -175,6 +175,14 @@ class CardForm(DsfrBaseForm):
         }
 
 
+def with_page_id(command: dict, page: uuid.UUID) -> dict:
+    """The command with an id derived from the page's key and the command itself: the same form
+    sent twice is applied once, and two forms of one page never share an id. Shaped as a
+    version 4 UUID, like the ids the browser client draws."""
+    digest = uuid.uuid5(page, json.dumps(command, sort_keys=True))
+    return {**command, "id": str(uuid.UUID(bytes=digest.bytes, version=4))}
+
+
 class MyCardForm(forms.Form):
     """A participant's own moves on the board without JavaScript: edit or delete their card, add
     or remove a dot. The websocket's commands, checked by the same action (own card, open
@@ -199,9 +207,7 @@ class MyCardForm(forms.Form):
         command = {"type": data["type"], "card": data["card"]}
         if data["type"] == "card.edit":
             command["text"] = data["text"]
-        digest = uuid.uuid5(data["page"], json.dumps(command, sort_keys=True))
-        command["id"] = str(uuid.UUID(bytes=digest.bytes, version=4))
-        return command
+        return with_page_id(command, data["page"])
 
 
 # The console's no-JavaScript forms: each command type and the form fields it takes. With
@@ -282,10 +288,7 @@ class CommandForm(forms.Form):
                 command["seconds"] = data["minutes"] * 60
             else:
                 command[name] = data[name]
-        digest = uuid.uuid5(data["page"], json.dumps(command, sort_keys=True))
-        # Shaped as a version 4 UUID, like the ids the browser client draws.
-        command["id"] = str(uuid.UUID(bytes=digest.bytes, version=4))
-        return command
+        return with_page_id(command, data["page"])
 
 
 class PromoteForm(DsfrBaseForm):
