@@ -1,6 +1,6 @@
 """The consultation domain. One module per part of the domain; import from here."""
 
-from consultation.models.accounts import User
+from consultation.models.accounts import ExternalIdentity, User
 from consultation.models.boards import (
     Board,
     BoardEvent,
@@ -37,6 +37,7 @@ __all__ = [
     "Column",
     "CommandReceipt",
     "DotVote",
+    "ExternalIdentity",
     "LiveSession",
     "Merge",
     "ModerationDecision",

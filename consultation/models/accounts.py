@@ -46,6 +46,14 @@ class User(AbstractUser):
         help_text=_("Le nom sous lequel vos contributions apparaissent publiquement."),
     )
     postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
+    # Private: from FranceConnect or ProConnect, or typed by the person; never shown publicly.
+    given_name = models.CharField(_("prénom"), max_length=150, blank=True)
+    family_name = models.CharField(_("nom de famille"), max_length=150, blank=True)
+    # Null until the person proved the address is theirs (link sent by email, or an identity
+    # provider vouching for it). Unverified accounts cannot publish and receive no emails.
+    email_verified_at = models.DateTimeField(_("adresse vérifiée le"), null=True, blank=True)
+    # A new address asked for in "Mon compte": it replaces `email` only once verified.
+    pending_email = models.EmailField(_("nouvelle adresse à vérifier"), blank=True)
     deleted_at = models.DateTimeField(_("supprimé le"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
@@ -61,6 +69,10 @@ class User(AbstractUser):
         return str(self.public_name)
 
     @property
+    def has_verified_email(self) -> bool:
+        return bool(self.email and self.email_verified_at and not self.deleted_at)
+
+    @property
     def public_name(self) -> str:
         if self.deleted_at:
             return str(DELETED_PARTICIPANT)
@@ -71,3 +83,37 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.public_name
+
+
+class ExternalIdentity(models.Model):
+    """An account at an OpenID Connect provider (FranceConnect, ProConnect) linked to a local
+    account. `subject` is the provider's stable `sub` for this person; never shown."""
+
+    class Provider(models.TextChoices):
+        FRANCECONNECT = "franceconnect", "FranceConnect"
+        PROCONNECT = "proconnect", "ProConnect"
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="external_identities", verbose_name=_("compte")
+    )
+    provider = models.CharField(_("fournisseur"), max_length=20, choices=Provider.choices)
+    subject = models.CharField(_("identifiant chez le fournisseur"), max_length=255)
+    # ProConnect: the agent's organisation (SIRET), as the provider last sent it.
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    created_at = models.DateTimeField(_("lié le"), auto_now_add=True)
+    last_login_at = models.DateTimeField(_("dernière connexion"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identité externe")
+        verbose_name_plural = _("identités externes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "subject"], name="one_account_per_provider_subject"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "provider"], name="one_identity_per_provider_and_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} ({self.user_id})"

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consultation.actions import accounts as account_actions
+from consultation.actions import privacy as privacy_actions
 from consultation.errors import ActionRefused
 from consultation.models import Contribution, Follow, Registration
 from consultation.ratelimit import check_rate, client_address
@@ -198,7 +199,7 @@ def edit_profile(request):
 @require_GET
 def personal_data(request):
     """The person's own data as a JSON download (RGPD right of access and portability)."""
-    data = account_actions.export_personal_data(request.user)
+    data = privacy_actions.export_personal_data(request.user)
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",
@@ -213,7 +214,7 @@ def personal_data(request):
 def delete_account(request):
     form = forms.DeleteAccountForm(request.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        account_actions.delete_account(request.user)
+        privacy_actions.delete_account(request.user)
         logout(request)
         messages.success(
             request,

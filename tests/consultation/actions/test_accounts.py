@@ -1,8 +1,9 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
-from consultation.actions.accounts import delete_account, export_personal_data, sign_up
+from consultation.actions.accounts import sign_up
 from consultation.actions.contributions import submit_contribution
+from consultation.actions.privacy import delete_account, export_personal_data
 from consultation.actions.supports import add_support
 from consultation.errors import ActionRefused
 from consultation.models import Contribution, Follow, Support, User
