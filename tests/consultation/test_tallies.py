@@ -275,21 +275,27 @@ def test_a_same_choice_re_vote_writes_no_tally_row(resident, statement):
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_counts_the_rows_that_were_there_before_it(campaign):
     before_tallies = [("consultation", "0010_opinion_groups_publication")]
+    proposals = [factories.ContributionFactory(campaign=campaign) for _ in "ab"]
+    statement = factories.StatementFactory(campaign=campaign)
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
     executor.migrate(before_tallies)
+    # Rows written at 0010 through the models as they were then (later migrations add columns).
+    old = executor.loader.project_state(before_tallies).apps
+    OldUser, OldSupport, OldVote = (
+        old.get_model("consultation", name) for name in ("User", "Support", "StatementVote")
+    )
 
     # Inserting works at 0010: reversing 0011 dropped the triggers along with the tallies.
-    earlier = User.objects.bulk_create(
-        User(email=f"avant{n}@exemple.fr", display_name=f"Avant {n}") for n in range(70)
+    earlier = OldUser.objects.bulk_create(
+        OldUser(email=f"avant{n}@exemple.fr", display_name=f"Avant {n}") for n in range(70)
     )
-    proposals = [factories.ContributionFactory(campaign=campaign) for _ in "ab"]
-    statement = factories.StatementFactory(campaign=campaign)
-    Support.objects.bulk_create(
-        Support(contribution=proposals[n % 2], user=person) for n, person in enumerate(earlier)
+    OldSupport.objects.bulk_create(
+        OldSupport(contribution_id=proposals[n % 2].pk, user_id=person.pk)
+        for n, person in enumerate(earlier)
     )
-    StatementVote.objects.bulk_create(
-        StatementVote(statement=statement, user=person, choice=CHOICES[n % 3])
+    OldVote.objects.bulk_create(
+        OldVote(statement_id=statement.pk, user_id=person.pk, choice=CHOICES[n % 3])
         for n, person in enumerate(earlier)
     )
 
