@@ -94,8 +94,8 @@ SELECT (SELECT count(*) FROM who), (SELECT count(*) FROM target), (SELECT count(
        (SELECT coalesce(sum(n), 0) FROM {support_tally} WHERE contribution_id = $2)
 """
 
-# rules.POLICIES["vote_statement"]: LOGIN, VERIFIED, a statement, OPEN, PUBLISHED, phase allows. A re-vote
-# replaces the choice, as cast_vote's upsert does.
+# rules.POLICIES["vote_statement"]: LOGIN, VERIFIED, a statement, OPEN, PUBLISHED, phase
+# allows. A re-vote replaces the choice, as cast_vote's upsert does.
 _VOTE = """
 WITH {who},
     target AS (
