@@ -241,7 +241,10 @@ def change_email(request):
                 user, **email_form.cleaned_data, address=client_address(request)
             )
         except ActionRefused as exc:
-            email_form.refuse(exc)
+            if exc.code == "throttled":
+                email_form.add_error(None, ValidationError(exc.message, code="throttled"))
+            else:
+                email_form.refuse(exc)
         else:
             messages.success(
                 request,

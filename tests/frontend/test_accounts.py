@@ -791,3 +791,24 @@ def test_an_unverified_support_or_comment_is_refused_with_how_to_verify(
     assert "Confirmez d&#x27;abord votre adresse électronique" in commented.content.decode()
     assert "Tout à fait d&#x27;accord avec cela." in commented.content.decode()  # text kept
     assert not proposal.supports.exists() and not proposal.comments.exists()
+
+
+def test_changes_of_email_are_limited_per_account_in_french(
+    client, resident, settings, django_capture_on_commit_callbacks
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "email_verification": "1/h"}
+    client.force_login(resident)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            EMAIL_CHANGE, {"adresse-new_email": "a@exemple.fr", "adresse-password": PASSWORD}
+        )
+        response = client.post(
+            EMAIL_CHANGE, {"adresse-new_email": "b@exemple.fr", "adresse-password": PASSWORD}
+        )
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Trop de demandes" in html
+    assert 'value="b@exemple.fr"' in html  # what was typed is kept
+    resident.refresh_from_db()
+    assert resident.pending_email == "a@exemple.fr"
+    assert not any(m.to == ["b@exemple.fr"] for m in mail.outbox)
