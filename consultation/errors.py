@@ -6,11 +6,20 @@ class ActionRefused(Exception):
 
     status_code = 400
 
-    def __init__(self, message, code: str = "invalid", field: str | None = None):
+    def __init__(
+        self,
+        message,
+        code: str = "invalid",
+        field: str | None = None,
+        field_errors: dict[str, list[str]] | None = None,
+    ):
         super().__init__(str(message))
         self.message = str(message)
         self.code = code
         self.field = field
+        # Every refused field at once (sign-up shows them all), keyed by field; `message`,
+        # `code` and `field` are then the first of them, for callers that show one.
+        self.field_errors = field_errors or {}
 
 
 class PermissionRefused(ActionRefused):

@@ -60,6 +60,13 @@ def is_logged_in(user, obj=None) -> bool:
 
 
 @rules.predicate
+def has_verified_email(user, obj=None) -> bool:
+    """The person proved the address is theirs: anyone can sign up with someone else's
+    address, and what they publish would go out under it."""
+    return user.is_authenticated and user.has_verified_email
+
+
+@rules.predicate
 def campaign_is_readable(user, obj) -> bool:
     campaign = campaign_of(obj)
     return campaign is not None and campaign.status != Campaign.Status.DRAFT
@@ -145,6 +152,13 @@ class Policy:
 
 
 LOGIN = (is_logged_in, _("Connectez-vous ou créez un compte pour participer."))
+VERIFIED = (
+    has_verified_email,
+    _(
+        "Confirmez d'abord votre adresse électronique : ouvrez le lien que nous vous avons "
+        "envoyé, ou demandez-en un nouveau depuis « Mon compte »."
+    ),
+)
 READABLE = (campaign_is_readable, _("Cette campagne n'est pas publiée."))
 OPEN = (campaign_is_open, _("Cette campagne n'est pas ouverte à la participation."))
 PUBLISHED = (is_published, _("Ce contenu n'est pas publié."))
@@ -158,6 +172,7 @@ POLICIES: dict[str, Policy] = {
     "contribute": Policy(
         [
             LOGIN,
+            VERIFIED,
             OPEN,
             (
                 phase_allows_contributions,
@@ -169,6 +184,7 @@ POLICIES: dict[str, Policy] = {
     "comment": Policy(
         [
             LOGIN,
+            VERIFIED,
             OPEN,
             PUBLISHED,
             NOT_MERGED,
@@ -179,6 +195,7 @@ POLICIES: dict[str, Policy] = {
     "support": Policy(
         [
             LOGIN,
+            VERIFIED,
             (is_proposal, _("Seules les propositions peuvent être soutenues.")),
             OPEN,
             PUBLISHED,
@@ -189,6 +206,7 @@ POLICIES: dict[str, Policy] = {
     "vote_statement": Policy(
         [
             LOGIN,
+            VERIFIED,
             (is_statement, _("Seules les affirmations se votent.")),
             OPEN,
             PUBLISHED,
@@ -198,6 +216,7 @@ POLICIES: dict[str, Policy] = {
     "propose_statement": Policy(
         [
             LOGIN,
+            VERIFIED,
             OPEN,
             (phase_allows_votes, _("La phase en cours ne permet pas de proposer d'affirmation.")),
         ],
@@ -228,7 +247,12 @@ POLICIES: dict[str, Policy] = {
         ]
     ),
     "report": Policy(
-        [LOGIN, READABLE, (is_published, _("Ce contenu n'est pas publié ou déjà masqué."))]
+        [
+            LOGIN,
+            VERIFIED,
+            READABLE,
+            (is_published, _("Ce contenu n'est pas publié ou déjà masqué.")),
+        ]
     ),
     "view_results": Policy(
         [(results_published, _("Les résultats de cette concertation ne sont pas encore publics."))],

@@ -316,6 +316,12 @@ RATE_LIMITS = {
     "live_join": env.str("RATE_LIMIT_LIVE_JOIN", default="200/m"),
     "live_card": env.str("RATE_LIMIT_LIVE_CARD", default="60/m"),
 }
+# Emails that verify an address (resent links, changes of address): per account, and per
+# client address.
+RATE_LIMITS["email_verification"] = env.str("RATE_LIMIT_EMAIL_VERIFICATION", default="5/h")
+RATE_LIMITS["email_verification_address"] = env.str(
+    "RATE_LIMIT_EMAIL_VERIFICATION_ADDRESS", default="30/h"
+)
 
 LOGGING = {
     "version": 1,

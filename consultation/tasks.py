@@ -5,8 +5,10 @@ changed or gone.
 """
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
+from django.core.mail import send_mail, send_mass_mail
+from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
@@ -14,19 +16,21 @@ from consultation.models import Contribution, OfficialAnswer, Registration, User
 
 
 def _recipients_of(contribution: Contribution) -> list[str]:
-    """Author, followers, and the workshop participants whose cards became this contribution
-    and who left an email to hear what became of it. Each address once."""
+    """Author and followers whose address is verified, and the workshop participants whose
+    cards became this contribution and who left an email to hear what became of it (guests
+    typed it in the room; a participant with an account is mailed only if the account may
+    be). Each address once."""
     ids = set(contribution.follows.values_list("user_id", flat=True))
     if contribution.author_id:
         ids.add(contribution.author_id)
-    accounts = set(
-        User.objects.filter(pk__in=ids, is_active=True, deleted_at__isnull=True)
-        .exclude(email__isnull=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    accounts = set(User.objects.notifiable().filter(pk__in=ids).values_list("email", flat=True))
     workshop = set(
-        contribution.source_cards.exclude(author__email="").values_list("author__email", flat=True)
+        contribution.source_cards.exclude(author__email="")
+        .filter(
+            Q(author__user__isnull=True)
+            | Q(author__user__in=User.objects.notifiable().values("pk"))
+        )
+        .values_list("author__email", flat=True)
     )
     return sorted(accounts | workshop)
 
@@ -61,7 +65,10 @@ def notify_promoted_registration(registration_id: int) -> int:
         .filter(pk=registration_id, status=Registration.Status.CONFIRMED)
         .first()
     )
-    if registration is None or not registration.user.email:
+    if (
+        registration is None
+        or not User.objects.notifiable().filter(pk=registration.user_id).exists()
+    ):
         return 0
     with translation.override("fr"):
         body = render_to_string(
@@ -83,7 +90,7 @@ def notify_content_hidden(decision_id: int) -> int:
         return 0
     target = MODELS[decision.target_kind].objects.filter(pk=decision.target_id).first()
     author = getattr(target, "author", None)
-    if author is None or not author.is_active or author.deleted_at or not author.email:
+    if author is None or not User.objects.notifiable().filter(pk=author.pk).exists():
         return 0
     with translation.override("fr"):
         subject = f"Votre contenu a été masqué : {decision.campaign.title}"[:150]
@@ -107,11 +114,7 @@ def notify_merge(merge_id: int) -> int:
     ids |= set(merged.follows.values_list("user_id", flat=True))
     if merged.author_id:
         ids.add(merged.author_id)
-    emails = (
-        User.objects.filter(pk__in=ids, is_active=True, deleted_at__isnull=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    emails = User.objects.notifiable().filter(pk__in=ids).values_list("email", flat=True)
     with translation.override("fr"):
         subject = f"Contribution fusionnée : {merged.title}"[:150]
         body = render_to_string(
@@ -132,3 +135,42 @@ def regroup_task(campaign_id: int, k: int | None = None) -> int:
     if campaign is None:
         return 0
     return regroup_contributions(None, campaign, k=k).topics
+
+
+@task()
+def send_verification_link(user_id: int) -> int:
+    """Send the link that verifies the address awaiting it (the new address during a change,
+    else the sign-up address). The link is made now, from the account as it is now."""
+    from consultation.identity.email_verification import address_to_verify, link_path_args
+
+    user = User.objects.filter(pk=user_id, is_active=True, deleted_at__isnull=True).first()
+    address = address_to_verify(user) if user is not None else ""
+    if not address:
+        return 0
+    link = settings.SITE_URL + reverse("frontend:verify_email", kwargs=link_path_args(user))
+    with translation.override("fr"):
+        body = render_to_string(
+            "emails/verify_email.txt",
+            {"link": link, "change": address != user.email, "account_url": _account_url()},
+        )
+    subject = "Vérifiez votre adresse électronique"
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+
+
+@task()
+def notify_email_change_requested(user_id: int) -> int:
+    """Tell the verified address that another one was asked for (a person who did not ask
+    should change their password)."""
+    user = User.objects.notifiable().filter(pk=user_id).exclude(pending_email="").first()
+    if user is None:
+        return 0
+    with translation.override("fr"):
+        body = render_to_string(
+            "emails/email_change_requested.txt", {"account_url": _account_url()}
+        )
+    subject = "Changement d'adresse électronique demandé"
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+def _account_url() -> str:
+    return settings.SITE_URL + reverse("frontend:account")

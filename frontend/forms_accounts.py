@@ -48,9 +48,28 @@ class AccessibleFormMixin:
                 field.widget.attrs["class"] = "fr-input fr-input--error"
 
     def refuse(self, exc: ActionRefused, field_names: dict | None = None) -> None:
-        """Show an action's refusal on the field it names, or above the form."""
-        field = (field_names or {}).get(exc.field, exc.field)
-        self.add_error(field if field in self.fields else None, exc.message)
+        """Show an action's refusal on the field it names, or above the form; every field it
+        refused when it names several (a field the form already refused keeps its own error
+        alone: the person fixes one thing at a time there)."""
+        errors = exc.field_errors or {exc.field or "": [exc.message]}
+        for action_field, messages in errors.items():
+            field = (field_names or {}).get(action_field, action_field)
+            if field not in self.fields:
+                field = None
+            elif exc.field_errors and field in self.errors:
+                continue
+            for message in messages:
+                self.add_error(field, message)
+
+    def action_input(self, field_names: dict | None = None) -> dict:
+        """What the person typed, for an action asked to check it: cleaned values where the
+        form accepted them, the raw text elsewhere. Keys are the action's names."""
+        names = {form: action for action, form in (field_names or {}).items()}
+        cleaned = getattr(self, "cleaned_data", {})
+        return {
+            names.get(name, name): cleaned.get(name, self.data.get(name, ""))
+            for name in self.fields
+        }
 
 
 class SignUpForm(AccessibleFormMixin, forms.Form):
@@ -113,6 +132,27 @@ class SignUpForm(AccessibleFormMixin, forms.Form):
 class ProfileForm(AccessibleFormMixin, forms.Form):
     display_name = SignUpForm.base_fields["display_name"]
     postal_code = SignUpForm.base_fields["postal_code"]
+
+
+class EmailChangeForm(AccessibleFormMixin, forms.Form):
+    """The new address and the current password; the action checks both (a stolen session
+    must not move the account to another mailbox)."""
+
+    new_email = forms.EmailField(
+        label=_("Nouvelle adresse électronique"),
+        help_text=_(
+            "Format attendu : nom@domaine.fr. Un lien de confirmation y sera envoyé ; elle "
+            "remplacera l'adresse actuelle une fois confirmée."
+        ),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    password = forms.CharField(
+        label=_("Votre mot de passe actuel"),
+        help_text=_("Pour confirmer qu'il s'agit bien de vous."),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class LoginForm(AccessibleFormMixin, auth_forms.AuthenticationForm):

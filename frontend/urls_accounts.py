@@ -7,6 +7,10 @@ from frontend.views import accounts, legal
 urlpatterns = [
     path("compte/", accounts.account, name="account"),
     path("compte/profil/", accounts.edit_profile, name="profile"),
+    path("compte/adresse/", accounts.change_email, name="email_change"),
+    path("compte/adresse/annuler/", accounts.cancel_email_change, name="email_change_cancel"),
+    path("compte/verification/renvoyer/", accounts.resend_verification, name="verify_email_resend"),
+    path("compte/verification/<uidb64>/<token>/", accounts.verify_email, name="verify_email"),
     path("compte/inscription/", accounts.signup, name="signup"),
     path("compte/connexion/", accounts.LoginView.as_view(), name="login"),
     path("compte/deconnexion/", accounts.LogoutView.as_view(), name="logout"),

@@ -81,6 +81,14 @@ def resident(db):
 
 
 @pytest.fixture
+def unverified_resident(db):
+    """Signed up, never opened the link sent to the address: may not publish, gets no mail."""
+    return factories.UserFactory(
+        display_name="Sacha", email="sacha@exemple.fr", email_verified_at=None
+    )
+
+
+@pytest.fixture
 def other_resident(db):
     return factories.UserFactory(display_name="Dominique", email="dominique@exemple.fr")
 

@@ -27,6 +27,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"personne{n}@exemple.fr")
     display_name = factory.Sequence(lambda n: f"Habitant·e {n}")
+    # Most tests are about people who verified their address; unverified_resident is not.
+    email_verified_at = factory.LazyFunction(NOW)
     password = factory.PostGenerationMethodCall("set_password", "mot-de-passe-solide-42")
 
     @factory.post_generation

@@ -47,12 +47,14 @@ CHOICES = {"agree": 1, "disagree": -1, "pass": 0}
 MAX_BODY = 1024  # a vote's body is ~20 bytes; anything bigger is Django's to judge
 
 
-# The person: the token's account, active (rules: LOGIN), read by every statement, so a
-# revoked token or a closed account is refused from the next request on.
+# The person: the token's account, active (rules: LOGIN) with a verified address (rules:
+# VERIFIED, as User.has_verified_email), read by every statement, so a revoked token or a
+# closed account is refused from the next request on.
 _WHO = """
     who AS (
         SELECT u.id FROM {token} t JOIN {user} u ON u.id = t.user_id
         WHERE t.key = $1 AND u.is_active
+          AND u.email_verified_at IS NOT NULL AND u.email <> '' AND u.deleted_at IS NULL
     )"""
 
 # The campaign's running phase allows it (rules: phase_allows_*). Django takes the first running
@@ -68,7 +70,7 @@ _PHASE_ALLOWS = """
 # plus the row written. (The write's own trigger updates the tallies after the snapshot; a
 # concurrent identical request's row, committed meanwhile, is the same row.)
 
-# rules.POLICIES["support"]: LOGIN, a proposal, OPEN, PUBLISHED, NOT_MERGED, phase allows.
+# rules.POLICIES["support"]: LOGIN, VERIFIED, a proposal, OPEN, PUBLISHED, NOT_MERGED, phase allows.
 _SUPPORT = """
 WITH {who},
     target AS (
@@ -92,8 +94,8 @@ SELECT (SELECT count(*) FROM who), (SELECT count(*) FROM target), (SELECT count(
        (SELECT coalesce(sum(n), 0) FROM {support_tally} WHERE contribution_id = $2)
 """
 
-# rules.POLICIES["vote_statement"]: LOGIN, a statement, OPEN, PUBLISHED, phase allows. A re-vote
-# replaces the choice, as cast_vote's upsert does.
+# rules.POLICIES["vote_statement"]: LOGIN, VERIFIED, a statement, OPEN, PUBLISHED, phase
+# allows. A re-vote replaces the choice, as cast_vote's upsert does.
 _VOTE = """
 WITH {who},
     target AS (

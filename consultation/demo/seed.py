@@ -399,6 +399,9 @@ class DemoBuilder:
             if user.pk is None or not user.check_password(DEMO_PASSWORD):
                 user.set_password(DEMO_PASSWORD)  # the printed password must keep working
                 user.save()
+            if user.email_verified_at is None:  # demo addresses: the demo may publish
+                user.email_verified_at = timezone.now()
+                user.save(update_fields=["email_verified_at"])
             if role:
                 CampaignRole.objects.get_or_create(campaign=self.campaign, user=user, role=role)
             accounts[role or ("admin" if is_superuser else "resident")] = user
@@ -411,10 +414,19 @@ class DemoBuilder:
         for email, name, commune in self.plan.residents:
             if email not in existing:
                 # No password: these residents exist to make the demo lively, not to log in.
-                user = User(email=email, display_name=name, postal_code=commune.postal_code)
+                user = User(
+                    email=email,
+                    display_name=name,
+                    postal_code=commune.postal_code,
+                    email_verified_at=timezone.now(),
+                )
                 user.set_unusable_password()
                 missing.append(user)
         User.objects.bulk_create(missing)
+        # Seeded before addresses were verified: the demo's residents publish.
+        User.objects.filter(email__in=emails, email_verified_at__isnull=True).update(
+            email_verified_at=timezone.now()
+        )
         self.summary.add("habitants", len(missing))
         existing = {u.email: u for u in User.objects.filter(email__in=emails)}
         # Index 0 is the demo resident who can log in.

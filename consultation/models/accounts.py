@@ -5,7 +5,18 @@ from django.utils.translation import gettext_lazy as _
 DELETED_PARTICIPANT = _("Participant·e supprimé·e")
 
 
-class AccountManager(UserManager):
+class AccountQuerySet(models.QuerySet):
+    def notifiable(self):
+        """Accounts that may be sent notification emails: active, not deleted, and whose
+        address was proven theirs (anyone can sign up with someone else's address)."""
+        return (
+            self.filter(is_active=True, deleted_at__isnull=True, email_verified_at__isnull=False)
+            .exclude(email__isnull=True)
+            .exclude(email="")
+        )
+
+
+class AccountManager(UserManager.from_queryset(AccountQuerySet)):
     """People log in with their email; the username is not used."""
 
     use_in_migrations = True

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from consultation.errors import ActionRefused, PermissionRefused
 from consultation.models import Campaign, Contribution, Phase
-from consultation.rules import POLICIES, is_logged_in
+from consultation.rules import POLICIES, has_verified_email, is_logged_in
 
 
 def get_campaign(request: HttpRequest, slug: str) -> Campaign:
@@ -106,11 +106,16 @@ def breadcrumb(current: str, *, campaign: Campaign | None = None, links=()) -> d
 
 def may(user, permission: str, obj) -> bool:
     """Whether the person may do this now. For an anonymous visitor: whether they could once
-    logged in, so the page offers the button and the button leads to the login page."""
-    if user.is_authenticated:
+    logged in, so the page offers the button and the button leads to the login page; for an
+    account whose address is not verified yet: whether they could once it is, so the button
+    answers with how to verify it."""
+    if user.is_authenticated and (user.has_verified_email or user.is_superuser):
         return user.has_perm(f"consultation.{permission}", obj)
+    policy = POLICIES[permission]
+    if user.is_authenticated and policy.bypass is not None and policy.bypass.test(user, obj):
+        return True
     return all(
         condition.test(user, obj)
-        for condition, _message in POLICIES[permission].conditions
-        if condition is not is_logged_in
+        for condition, _message in policy.conditions
+        if condition not in (is_logged_in, has_verified_email)
     )

@@ -11,18 +11,20 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consultation.actions import accounts as account_actions
 from consultation.actions import privacy as privacy_actions
 from consultation.errors import ActionRefused
-from consultation.models import Contribution, Follow, Registration
+from consultation.identity.email_verification import address_to_verify, email_verification_token
+from consultation.models import Contribution, Follow, Registration, User
 from consultation.ratelimit import check_rate, client_address
 from frontend import forms_accounts as forms
 
@@ -45,31 +47,53 @@ def signup(request):
         return redirect("frontend:account")
     form = forms.SignUpForm(request.POST if request.method == "POST" else None)
     status = 200
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            check_rate("signup", client_address(request), settings.RATE_LIMITS["signup"])
-            user = account_actions.sign_up(
-                email=data["email"],
-                password=data["password1"],
-                display_name=data["display_name"],
-                postal_code=data["postal_code"],
-            )
-        except ActionRefused as exc:
-            form.refuse(exc, forms.SignUpForm.action_fields)
-            status = 429 if exc.code == "throttled" else 400
-        else:
+    if request.method == "POST":
+        user = _sign_up(request, form)
+        if user is not None:
             login(request, user, backend=MODEL_BACKEND)
             messages.success(
                 request,
-                _("Bienvenue %(name)s : votre compte est créé et vous êtes connecté·e.")
-                % {"name": user.display_name},
+                _(
+                    "Bienvenue %(name)s : votre compte est créé et vous êtes connecté·e. Pour "
+                    "publier, confirmez votre adresse : ouvrez le lien que nous venons "
+                    "d'envoyer à %(email)s (valable 48 heures)."
+                )
+                % {"name": user.display_name, "email": user.email},
             )
             return redirect(safe_next(request, reverse("frontend:home")))
-    elif request.method == "POST":
-        status = 400
+        status = 429 if form.has_error(NON_FIELD_ERRORS, "throttled") else 400
     context = {"form": form, "next": safe_next(request, "")}
     return render(request, "frontend/accounts/signup.html", context, status=status)
+
+
+def _sign_up(request, form):
+    """The new account, or None with every problem on the form: the form's own and the
+    action's, found in the same submission."""
+    fields = forms.SignUpForm.action_fields
+    try:
+        if not form.is_valid():
+            data = form.action_input(fields)
+            account_actions.check_sign_up(
+                email=data["email"],
+                password=data["password"],
+                display_name=data["display_name"],
+                postal_code=data["postal_code"],
+            )
+            return None
+        check_rate("signup", client_address(request), settings.RATE_LIMITS["signup"])
+        data = form.cleaned_data
+        return account_actions.sign_up(
+            email=data["email"],
+            password=data["password1"],
+            display_name=data["display_name"],
+            postal_code=data["postal_code"],
+        )
+    except ActionRefused as exc:
+        if exc.code == "throttled":
+            form.add_error(None, ValidationError(exc.message, code="throttled"))
+        else:
+            form.refuse(exc, fields)
+        return None
 
 
 class LoginView(auth_views.LoginView):
@@ -132,6 +156,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "frontend/accounts/password_reset_confirm.html"
     success_url = reverse_lazy("frontend:password_reset_complete")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        account_actions.confirm_email_by_password_reset(form.user)
+        return response
+
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "frontend/accounts/password_reset_complete.html"
@@ -190,8 +219,112 @@ def edit_profile(request):
         else:
             messages.success(request, _("Vos informations sont enregistrées."))
             return redirect("frontend:account")
-    status = 400 if form.errors else 200
-    return render(request, "frontend/accounts/profile.html", {"form": form}, status=status)
+    return _render_profile(request, form, forms.EmailChangeForm(prefix="adresse"))
+
+
+def _render_profile(request, form, email_form):
+    status = 400 if form.errors or email_form.errors else 200
+    context = {"form": form, "email_form": email_form}
+    return render(request, "frontend/accounts/profile.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_POST
+def change_email(request):
+    """Ask for another address; it replaces the current one once its link is opened."""
+    user = request.user
+    email_form = forms.EmailChangeForm(request.POST, prefix="adresse")
+    if email_form.is_valid():
+        try:
+            account_actions.request_email_change(
+                user, **email_form.cleaned_data, address=client_address(request)
+            )
+        except ActionRefused as exc:
+            if exc.code == "throttled":
+                email_form.add_error(None, ValidationError(exc.message, code="throttled"))
+            else:
+                email_form.refuse(exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Un lien de confirmation est envoyé à %(email)s (valable 48 heures). Votre "
+                    "adresse actuelle reste celle du compte tant que la nouvelle n'est pas "
+                    "confirmée."
+                )
+                % {"email": user.pending_email},
+            )
+            return redirect("frontend:account")
+    initial = {"display_name": user.display_name, "postal_code": user.postal_code}
+    response = _render_profile(request, forms.ProfileForm(initial=initial), email_form)
+    if email_form.has_error(NON_FIELD_ERRORS, "throttled"):
+        response.status_code = 429
+    return response
+
+
+@never_cache
+@login_required
+@require_POST
+def cancel_email_change(request):
+    account_actions.cancel_email_change(request.user)
+    messages.info(request, _("La demande de changement d'adresse est annulée."))
+    return redirect("frontend:account")
+
+
+@never_cache
+@login_required
+@require_POST
+def resend_verification(request):
+    """« Renvoyer le lien »: a new link to the address awaiting verification."""
+    try:
+        address = account_actions.resend_verification(request.user, address=client_address(request))
+    except ActionRefused as exc:
+        messages.add_message(
+            request, messages.ERROR if exc.code == "throttled" else messages.INFO, exc.message
+        )
+    else:
+        messages.success(
+            request,
+            _("Un nouveau lien est envoyé à %(email)s (valable 48 heures).") % {"email": address},
+        )
+    return redirect(safe_next(request, reverse("frontend:account")))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_email(request, uidb64: str, token: str):
+    """The link sent by email. GET only shows a button: mail scanners open links before the
+    person does, and must not use them up. POST verifies."""
+    user = _user_from_uid(uidb64)
+    valid = user is not None and email_verification_token.check_token(user, token)
+    refusal = None if valid else account_actions.LINK_REFUSED
+    if valid and request.method == "POST":
+        try:
+            verified = account_actions.verify_email(user, token)
+        except ActionRefused as exc:
+            refusal = exc.message
+        else:
+            messages.success(
+                request,
+                _("Merci : votre adresse %(email)s est vérifiée.") % {"email": verified.email},
+            )
+            if request.user.is_authenticated and request.user.pk == verified.pk:
+                return redirect("frontend:account")
+            return redirect("frontend:login")
+    context = {"refusal": refusal, "address": address_to_verify(user) if valid else ""}
+    status = 200 if refusal is None else 400
+    return render(request, "frontend/accounts/verify_email.html", context, status=status)
+
+
+def _user_from_uid(uidb64: str):
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        return None
+    if not -(2**63) <= pk < 2**63:  # beyond what the database holds
+        return None
+    return User.objects.filter(pk=pk, is_active=True, deleted_at__isnull=True).first()
 
 
 @never_cache

@@ -15,7 +15,16 @@ from consultation.models import Campaign, CampaignRole, Phase
 from consultation.rules import check_permission
 from tests import factories
 
-ROLES = ["anonymous", "resident", "facilitator", "moderator", "organiser", "superuser"]
+# "unverified": a resident who has not opened the link sent to their address yet.
+ROLES = [
+    "anonymous",
+    "unverified",
+    "resident",
+    "facilitator",
+    "moderator",
+    "organiser",
+    "superuser",
+]
 
 # Campaign states: "contribution" = published, in a phase allowing everything;
 # "information" = published, in a phase allowing nothing; "between" = published, no phase
@@ -27,51 +36,58 @@ Y, N = True, False
 # permission -> state -> allowed per role, in the order of ROLES
 TABLE = {
     "view_campaign": {
-        "contribution": [Y, Y, Y, Y, Y, Y],
-        "information": [Y, Y, Y, Y, Y, Y],
-        "between": [Y, Y, Y, Y, Y, Y],
-        "closed": [Y, Y, Y, Y, Y, Y],
-        "draft": [N, N, Y, Y, Y, Y],
+        "contribution": [Y, Y, Y, Y, Y, Y, Y],
+        "information": [Y, Y, Y, Y, Y, Y, Y],
+        "between": [Y, Y, Y, Y, Y, Y, Y],
+        "closed": [Y, Y, Y, Y, Y, Y, Y],
+        "draft": [N, N, N, Y, Y, Y, Y],
     },
     "contribute": {
-        "contribution": [N, Y, Y, Y, Y, Y],
-        "information": [N, N, N, N, Y, Y],
-        "between": [N, N, N, N, Y, Y],
-        "closed": [N, N, N, N, Y, Y],
-        "draft": [N, N, N, N, Y, Y],
+        "contribution": [N, N, Y, Y, Y, Y, Y],
+        "information": [N, N, N, N, N, Y, Y],
+        "between": [N, N, N, N, N, Y, Y],
+        "closed": [N, N, N, N, N, Y, Y],
+        "draft": [N, N, N, N, N, Y, Y],
     },
     "comment": {
-        "contribution": [N, Y, Y, Y, Y, Y],
-        "information": [N, N, N, Y, Y, Y],
-        "between": [N, N, N, Y, Y, Y],
-        "closed": [N, N, N, Y, Y, Y],
-        "draft": [N, N, N, Y, Y, Y],
+        "contribution": [N, N, Y, Y, Y, Y, Y],
+        "information": [N, N, N, N, Y, Y, Y],
+        "between": [N, N, N, N, Y, Y, Y],
+        "closed": [N, N, N, N, Y, Y, Y],
+        "draft": [N, N, N, N, Y, Y, Y],
     },
     "support": {
-        "contribution": [N, Y, Y, Y, Y, Y],
-        "information": [N, N, N, N, N, N],
-        "between": [N, N, N, N, N, N],
-        "closed": [N, N, N, N, N, N],
-        "draft": [N, N, N, N, N, N],
+        "contribution": [N, N, Y, Y, Y, Y, Y],
+        "information": [N, N, N, N, N, N, N],
+        "between": [N, N, N, N, N, N, N],
+        "closed": [N, N, N, N, N, N, N],
+        "draft": [N, N, N, N, N, N, N],
     },
     "vote_statement": {
-        "contribution": [N, Y, Y, Y, Y, Y],
-        "information": [N, N, N, N, N, N],
-        "between": [N, N, N, N, N, N],
-        "closed": [N, N, N, N, N, N],
-        "draft": [N, N, N, N, N, N],
+        "contribution": [N, N, Y, Y, Y, Y, Y],
+        "information": [N, N, N, N, N, N, N],
+        "between": [N, N, N, N, N, N, N],
+        "closed": [N, N, N, N, N, N, N],
+        "draft": [N, N, N, N, N, N, N],
     },
     "propose_statement": {
-        "contribution": [N, Y, Y, Y, Y, Y],
-        "information": [N, N, N, Y, Y, Y],
-        "between": [N, N, N, Y, Y, Y],
-        "closed": [N, N, N, Y, Y, Y],
-        "draft": [N, N, N, Y, Y, Y],
+        "contribution": [N, N, Y, Y, Y, Y, Y],
+        "information": [N, N, N, N, Y, Y, Y],
+        "between": [N, N, N, N, Y, Y, Y],
+        "closed": [N, N, N, N, Y, Y, Y],
+        "draft": [N, N, N, N, Y, Y, Y],
     },
-    "answer": {state: [N, N, N, N, Y, Y] for state in STATES},
-    "manage_campaign": {state: [N, N, N, N, Y, Y] for state in STATES},
-    "moderate": {state: [N, N, N, Y, Y, Y] for state in STATES},
-    "publish_opinion_groups": {state: [N, N, N, N, Y, Y] for state in STATES},
+    "answer": {state: [N, N, N, N, N, Y, Y] for state in STATES},
+    "manage_campaign": {state: [N, N, N, N, N, Y, Y] for state in STATES},
+    "moderate": {state: [N, N, N, N, Y, Y, Y] for state in STATES},
+    "publish_opinion_groups": {state: [N, N, N, N, N, Y, Y] for state in STATES},
+    "report": {
+        "contribution": [N, N, Y, Y, Y, Y, Y],
+        "information": [N, N, Y, Y, Y, Y, Y],
+        "between": [N, N, Y, Y, Y, Y, Y],
+        "closed": [N, N, Y, Y, Y, Y, Y],
+        "draft": [N, N, N, N, N, N, N],
+    },
 }
 
 
@@ -106,6 +122,8 @@ def _make_person(role: str, campaign: Campaign):
         return AnonymousUser()
     if role == "superuser":
         return factories.UserFactory(is_superuser=True, is_staff=True)
+    if role == "unverified":
+        return factories.UserFactory(email_verified_at=None)
     user = factories.UserFactory()
     if role != "resident":
         CampaignRole.objects.create(campaign=campaign, user=user, role=role)
@@ -113,7 +131,7 @@ def _make_person(role: str, campaign: Campaign):
 
 
 def _target(permission: str, campaign: Campaign):
-    if permission in {"comment", "support", "answer", "moderate"}:
+    if permission in {"comment", "support", "answer", "moderate", "report"}:
         return factories.ContributionFactory(campaign=campaign)
     if permission == "vote_statement":
         return factories.StatementFactory(campaign=campaign)
@@ -181,3 +199,23 @@ def test_a_workshop_in_the_past_takes_no_registration(db, resident, workshop):
     workshop.starts_at = timezone.now() + timedelta(days=1)
     workshop.registrations_open = False
     assert not resident.has_perm("consultation.register_workshop", workshop)
+
+
+def test_an_unverified_account_is_told_how_to_verify(db, unverified_resident, campaign):
+    proposal = factories.ContributionFactory(campaign=campaign)
+    for permission, target in [
+        ("contribute", campaign),
+        ("comment", proposal),
+        ("report", proposal),
+    ]:
+        with pytest.raises(PermissionRefused, match="Confirmez d'abord votre adresse") as refused:
+            check_permission(unverified_resident, permission, target)
+        assert "« Mon compte »" in refused.value.message
+        assert not refused.value.needs_login
+
+
+def test_a_deleted_account_or_one_without_email_counts_as_unverified(db, resident, campaign):
+    resident.email = None
+    assert not rules.has_perm("consultation.contribute", resident, campaign)
+    resident.email, resident.deleted_at = "camille@exemple.fr", timezone.now()
+    assert not rules.has_perm("consultation.contribute", resident, campaign)

@@ -91,6 +91,18 @@ def test_a_resident_takes_part_and_reads_the_official_answer(new_page, demo):
     page.get_by_role("button", name="Créer mon compte").click()
     expect(page.get_by_role("button", name="Se déconnecter").first).to_be_attached()
 
+    # Until the address is confirmed, nothing can be published: open the link sent by email.
+    page.goto(f"/c/{demo['campaign'].slug}/contribuer/")
+    expect(page.get_by_text("Confirmez votre adresse électronique pour participer")).to_be_visible()
+    [message] = mail.outbox
+    assert message.to == ["jeanne@exemple.fr"]
+    link = re.search(r"https?://[^/\s]+(/compte/verification/\S+/)", message.body).group(1)
+    page.goto(link)
+    _check_accessibility(page, visited)
+    page.get_by_role("button", name="Confirmer mon adresse").click()
+    expect(page.get_by_text("votre adresse jeanne@exemple.fr est vérifiée")).to_be_visible()
+    mail.outbox.clear()
+
     # Submit a proposal, with markup in its title that must stay text.
     campaign = demo["campaign"]
     page.goto(f"/c/{campaign.slug}/contribuer/")

@@ -484,6 +484,7 @@ ACCOUNT_PAGES = [
     ("frontend:password_reset_complete", False, "Mot de passe enregistré"),
     ("frontend:account", True, "Mon compte"),
     ("frontend:profile", True, "Modifier mes informations"),
+    ("frontend:verify_email", False, "Confirmer mon adresse électronique"),
     ("frontend:password_change", True, "Changer de mot de passe"),
     ("frontend:account_delete", True, "Supprimer mon compte"),
 ]
@@ -495,11 +496,319 @@ def test_each_account_page_has_one_h1_a_matching_title_and_labelled_inputs(
 ):
     if needs_login:
         client.force_login(resident)
-    html = client.get(reverse(name)).content.decode()
+    kwargs = {"uidb64": "MQ", "token": "x-y"} if name == "frontend:verify_email" else {}
+    html = client.get(reverse(name, kwargs=kwargs)).content.decode()
     assert html.count("<h1") == 1
     assert f"<h1>{heading}</h1>" in html
-    assert f"<title>{heading} — Concertation citoyenne</title>" in html
+    assert f"<title>{heading} — Concertation citoyenne</title>" in html or (
+        f"<title>Erreur : {heading} — Concertation citoyenne</title>" in html
+    )
     for input_id in re.findall(
         r'<input type="(?:text|email|password|checkbox)"[^>]* id="([^"]+)"', html
     ):
         assert f'for="{input_id}"' in html, input_id
+
+
+# Verified email
+
+
+def verification_link(message) -> str:
+    return re.search(r"https?://[^/\s]+(/compte/verification/\S+/)", message.body).group(1)
+
+
+def test_one_signup_with_four_mistakes_shows_all_four_and_keeps_the_text(client, resident):
+    response = client.post(
+        SIGNUP,
+        signup_data(
+            email="CAMILLE@exemple.fr",  # taken
+            display_name="   ",
+            postal_code="62A70",
+            password2="une autre phrase de passe",
+        ),
+    )
+    assert response.status_code == 400
+    assert "Un compte existe déjà avec cette adresse électronique." in field_errors(
+        response, "email"
+    )
+    assert "Nom affiché : ce champ est obligatoire." in field_errors(response, "display_name")
+    assert "5 chiffres" in field_errors(response, "postal_code")
+    assert "Les deux mots de passe ne correspondent pas." in field_errors(response, "password2")
+    html = response.content.decode()
+    assert "Le formulaire contient 4 erreurs" in html
+    assert 'value="CAMILLE@exemple.fr"' in html and 'value="62A70"' in html
+    assert User.objects.count() == 1
+
+
+def test_a_weak_password_is_reported_with_the_other_mistakes(client):
+    response = client.post(
+        SIGNUP, signup_data(password1="12345678", password2="12345678", postal_code="6", email="x")
+    )
+    assert response.status_code == 400
+    assert "trop court" in field_errors(response, "password1")
+    assert "5 chiffres" in field_errors(response, "postal_code")
+    assert "Saisissez une adresse e-mail valide." in field_errors(response, "email")
+    assert field_errors(response, "email").count("fr-error-text") == 1  # the form's, once
+    assert not User.objects.exists()
+
+
+def test_after_signup_the_person_is_told_to_check_their_mailbox(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(SIGNUP, signup_data(), follow=True)
+    html = response.content.decode()
+    assert "ouvrez le lien que nous venons d&#x27;envoyer à alix@exemple.fr" in html
+    [message] = mail.outbox
+    assert message.to == ["alix@exemple.fr"]
+    account = client.get(reverse("frontend:account")).content.decode()
+    assert "non vérifiée" in account
+    assert "Renvoyer le lien" in account
+
+
+def test_the_link_shows_a_button_and_only_a_post_verifies(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(SIGNUP, signup_data())
+    link = verification_link(mail.outbox[0])
+    scanner = Client()  # a mail scanner opens the link first
+    page = scanner.get(link)
+    assert page.status_code == 200
+    assert "Confirmer mon adresse" in page.content.decode()
+    assert not User.objects.get(email="alix@exemple.fr").has_verified_email
+
+    done = Client().post(link, follow=True)  # from the phone's mail app, not signed in
+    assert "Merci : votre adresse alix@exemple.fr est vérifiée." in done.content.decode()
+    assert User.objects.get(email="alix@exemple.fr").has_verified_email
+    account = client.get(reverse("frontend:account")).content.decode()
+    assert "vérifiée" in account and "non vérifiée" not in account
+
+    again = client.post(link)
+    assert again.status_code == 400
+    html = again.content.decode()
+    assert "Ce lien de vérification n&#x27;est plus valable" in html
+    assert "Recevoir un nouveau lien" in html  # signed in: the button sends one
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/compte/verification/MQ/pas-un-jeton/",
+        "/compte/verification/!!!/abc-def/",
+        "/compte/verification/OTk5OTk5OTk5OTk5OTk5OTk5OTk5/abc-def/",  # beyond a bigint
+        "/compte/verification/bm9u/abc-def/",  # "non"
+    ],
+)
+def test_a_broken_link_is_refused_in_french_with_a_way_to_get_another(client, path):
+    for response in (client.get(path), client.post(path)):
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert "Lien non valable" in html
+        assert "Me connecter pour recevoir un nouveau lien" in html
+
+
+def test_a_link_older_than_48_hours_is_refused(client, unverified_resident, monkeypatch):
+    from datetime import timedelta
+
+    from consultation.identity.email_verification import (
+        email_verification_token,
+        link_path_args,
+    )
+
+    link = reverse("frontend:verify_email", kwargs=link_path_args(unverified_resident))
+    real_now = email_verification_token._now
+    monkeypatch.setattr(
+        email_verification_token, "_now", lambda: real_now() + timedelta(hours=48, minutes=1)
+    )
+    response = client.post(link)
+    assert response.status_code == 400
+    assert "plus de 48 heures" in response.content.decode()
+    unverified_resident.refresh_from_db()
+    assert not unverified_resident.has_verified_email
+
+
+def test_resend_sends_a_new_link_and_is_limited(
+    client, unverified_resident, settings, django_capture_on_commit_callbacks
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "email_verification": "1/h"}
+    client.force_login(unverified_resident)
+    url = reverse("frontend:verify_email_resend")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(url, follow=True)
+        second = client.post(url, follow=True)
+    assert "Un nouveau lien est envoyé à sacha@exemple.fr" in first.content.decode()
+    assert "Trop de demandes" in second.content.decode()
+    assert [m.to for m in mail.outbox] == [["sacha@exemple.fr"]]
+    assert client.get(url).status_code == 405  # a link cannot send emails
+
+
+def test_resend_needs_a_login_and_a_csrf_token(unverified_resident):
+    url = reverse("frontend:verify_email_resend")
+    assert Client().post(url).url.startswith(LOGIN)
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(unverified_resident)
+    assert strict.post(url).status_code == 403
+    assert not mail.outbox
+
+
+def test_a_verified_person_is_told_there_is_nothing_to_resend(client, resident):
+    client.force_login(resident)
+    response = client.post(reverse("frontend:verify_email_resend"), follow=True)
+    assert "déjà vérifiée" in response.content.decode()
+    assert not mail.outbox
+
+
+EMAIL_CHANGE = reverse("frontend:email_change")
+
+
+def test_changing_my_email_sends_the_link_to_the_new_one_and_tells_the_old_one(
+    client, resident, django_capture_on_commit_callbacks
+):
+    client.force_login(resident)
+    assert 'name="adresse-new_email"' in client.get(reverse("frontend:profile")).content.decode()
+    data = {"adresse-new_email": "camille.neuve@exemple.fr", "adresse-password": PASSWORD}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(EMAIL_CHANGE, data, follow=True)
+    assert "Un lien de confirmation est envoyé à camille.neuve@exemple.fr" in (
+        response.content.decode()
+    )
+    assert "Nouvelle adresse en attente de confirmation" in response.content.decode()
+    resident.refresh_from_db()
+    assert resident.email == "camille@exemple.fr"
+    to_new = next(m for m in mail.outbox if m.to == ["camille.neuve@exemple.fr"])
+    assert any(m.to == ["camille@exemple.fr"] for m in mail.outbox)
+
+    Client().post(verification_link(to_new))
+    resident.refresh_from_db()
+    assert (resident.email, resident.pending_email) == ("camille.neuve@exemple.fr", "")
+    assert resident.has_verified_email
+
+
+TAKEN = "Un compte existe déjà avec cette adresse électronique."
+
+
+@pytest.mark.parametrize(
+    ("new_email", "password", "field", "message"),
+    [
+        ("neuve@exemple.fr", "faux", "password", "Mot de passe incorrect"),
+        ("neuve@exemple.fr", None, "password", "Ce champ est obligatoire."),
+        ("pas-une-adresse", PASSWORD, "new_email", "Saisissez une adresse e-mail valide."),
+        ("DOMINIQUE@exemple.fr", PASSWORD, "new_email", TAKEN),
+        ("camille@exemple.fr", PASSWORD, "new_email", "C&#x27;est déjà votre adresse"),
+    ],
+)
+def test_a_bad_change_of_email_is_refused_on_its_field_and_changes_nothing(
+    client,
+    resident,
+    other_resident,
+    new_email,
+    password,
+    field,
+    message,
+    django_capture_on_commit_callbacks,
+):
+    client.force_login(resident)
+    data = {"adresse-new_email": new_email}
+    if password is not None:
+        data["adresse-password"] = password
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(EMAIL_CHANGE, data)
+    assert response.status_code == 400
+    assert message in field_errors(response, f"adresse-{field}")
+    html = response.content.decode()
+    assert f'value="{data["adresse-new_email"]}"' in html  # what was typed is kept
+    assert PASSWORD not in html
+    resident.refresh_from_db()
+    assert (resident.email, resident.pending_email) == ("camille@exemple.fr", "")
+    assert not mail.outbox
+
+
+def test_a_pending_change_can_be_cancelled_and_its_link_then_fails(
+    client, resident, django_capture_on_commit_callbacks
+):
+    client.force_login(resident)
+    data = {"adresse-new_email": "neuve@exemple.fr", "adresse-password": PASSWORD}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(EMAIL_CHANGE, data)
+    link = verification_link(next(m for m in mail.outbox if m.to == ["neuve@exemple.fr"]))
+    client.post(reverse("frontend:email_change_cancel"))
+    assert client.post(link).status_code == 400
+    resident.refresh_from_db()
+    assert (resident.email, resident.pending_email) == ("camille@exemple.fr", "")
+
+
+def test_changing_email_needs_a_login(client):
+    response = client.post(EMAIL_CHANGE, {"adresse-new_email": "x@exemple.fr"})
+    assert response.url.startswith(LOGIN)
+
+
+def test_a_password_reset_verifies_the_address_it_was_sent_to(client, unverified_resident):
+    client.post(reverse("frontend:password_reset"), {"email": unverified_resident.email})
+    link = re.search(r"http://testserver(/compte/mot-de-passe/nouveau/\S+)", mail.outbox[0].body)
+    form_page = client.get(link.group(1), follow=True)
+    new_password = "la digue de la Canche tient bon"
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": new_password, "new_password2": new_password},
+    )
+    unverified_resident.refresh_from_db()
+    assert unverified_resident.has_verified_email
+
+
+def test_an_unverified_person_sees_how_to_verify_where_they_would_publish(
+    client, unverified_resident, campaign, proposal, statement
+):
+    client.force_login(unverified_resident)
+    pages = [
+        proposal.get_absolute_url(),
+        reverse("frontend:submit", kwargs={"slug": campaign.slug}),
+        reverse("frontend:statements", kwargs={"slug": campaign.slug}),
+    ]
+    for page in pages:
+        html = client.get(page).content.decode()
+        assert "Confirmez votre adresse électronique pour participer" in html, page
+        assert reverse("frontend:verify_email_resend") in html, page
+
+
+def test_a_verified_person_sees_no_such_notice(client, resident, proposal):
+    client.force_login(resident)
+    html = client.get(proposal.get_absolute_url()).content.decode()
+    assert "Confirmez votre adresse électronique pour participer" not in html
+
+
+def test_an_unverified_support_or_comment_is_refused_with_how_to_verify(
+    client, unverified_resident, campaign, proposal
+):
+    client.force_login(unverified_resident)
+    kwargs = {"slug": campaign.slug, "pk": proposal.pk}
+    supported = client.post(reverse("frontend:support", kwargs=kwargs), follow=True)
+    assert "Confirmez d&#x27;abord votre adresse électronique" in supported.content.decode()
+    commented = client.post(
+        reverse("frontend:comment", kwargs=kwargs),
+        {"comment-body": "Tout à fait d'accord avec cela.", "comment-alignment": "0"},
+        follow=True,
+    )
+    assert "Confirmez d&#x27;abord votre adresse électronique" in commented.content.decode()
+    assert "Tout à fait d&#x27;accord avec cela." in commented.content.decode()  # text kept
+    assert not proposal.supports.exists() and not proposal.comments.exists()
+
+
+def test_changes_of_email_are_limited_per_account_in_french(
+    client, resident, settings, django_capture_on_commit_callbacks
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "email_verification": "1/h"}
+    client.force_login(resident)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            EMAIL_CHANGE, {"adresse-new_email": "a@exemple.fr", "adresse-password": PASSWORD}
+        )
+        response = client.post(
+            EMAIL_CHANGE, {"adresse-new_email": "b@exemple.fr", "adresse-password": PASSWORD}
+        )
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Trop de demandes" in html
+    assert 'value="b@exemple.fr"' in html  # what was typed is kept
+    resident.refresh_from_db()
+    assert resident.pending_email == "a@exemple.fr"
+    assert not any(m.to == ["b@exemple.fr"] for m in mail.outbox)

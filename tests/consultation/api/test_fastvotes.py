@@ -133,7 +133,11 @@ def campaigns_in_every_state():
 
 
 def test_a_support_is_answered_here_exactly_when_the_rules_allow_it(seen):
-    people = [factories.UserFactory(), factories.UserFactory(is_active=False)]
+    people = [
+        factories.UserFactory(),
+        factories.UserFactory(is_active=False),
+        factories.UserFactory(email_verified_at=None),
+    ]
     tokens = {person.pk: token_of(person) for person in people}
     cases = []
     for campaign in campaigns_in_every_state():
@@ -171,7 +175,11 @@ def test_a_support_is_answered_here_exactly_when_the_rules_allow_it(seen):
 
 
 def test_a_vote_is_answered_here_exactly_when_the_rules_allow_it(seen):
-    people = [factories.UserFactory(), factories.UserFactory(is_active=False)]
+    people = [
+        factories.UserFactory(),
+        factories.UserFactory(is_active=False),
+        factories.UserFactory(email_verified_at=None),
+    ]
     tokens = {person.pk: token_of(person) for person in people}
     cases = []
     for campaign in campaigns_in_every_state():
@@ -540,3 +548,20 @@ def test_when_the_fast_path_cannot_reach_postgresql_django_answers(
     assert response.status_code == 201
     assert seen.by_django == 1
     assert Support.objects.filter(contribution=proposal, user=resident).count() == 1
+
+
+def test_an_unverified_account_is_refused_by_django_in_french(
+    unverified_resident, proposal, statement, seen
+):
+    token = token_of(unverified_resident)
+    supported, voted = send_all(
+        [
+            (support_path(proposal), token, None, None),
+            (vote_path(statement), token, {"choice": "agree"}, None),
+        ]
+    )
+    assert supported.status_code == voted.status_code == 403
+    assert "Confirmez d'abord votre adresse électronique" in supported.json()["detail"]
+    assert "Confirmez d'abord votre adresse électronique" in voted.json()["detail"]
+    assert seen.by_django == 2
+    assert not Support.objects.exists() and not StatementVote.objects.exists()
