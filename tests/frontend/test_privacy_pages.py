@@ -158,3 +158,9 @@ def test_a_wrong_password_deletes_nothing(person, live_session):
     assert response.status_code == 400
     assert "Mot de passe incorrect" in response.content.decode()
     assert Participant.objects.get(user=person).nickname == NAME
+
+
+def test_the_privacy_page_says_what_deletion_and_the_download_cover(client):
+    page = client.get(reverse("frontend:personal_data")).content.decode()
+    assert "vos participations aux ateliers en direct" in page
+    assert "plus aucun courriel n'est envoyé à cette adresse" in page
