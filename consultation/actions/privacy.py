@@ -75,12 +75,13 @@ def forget_live_identity(user: User, participants: list[Participant]) -> None:
     name = deleted_name()
     ids = {p.pk for p in participants}
     Participant.objects.filter(pk__in=ids).update(nickname=name, email="")
-    boards = {p.session_id for p in participants}
+    sessions = {p.session_id for p in participants}
     _rename_in_stored_messages(
-        BoardEvent.objects.filter(board__session_id__in=boards), ("staff", "participant"), ids
+        BoardEvent.objects.filter(board__session_id__in=sessions), ("staff", "participant"), ids
     )
+    # Everyone's: a facilitator's answer to moving their card names its author too.
     _rename_in_stored_messages(
-        CommandReceipt.objects.filter(participant_id__in=ids), ("result",), ids
+        CommandReceipt.objects.filter(participant__session_id__in=sessions), ("result",), ids
     )
     for participant in participants:
         if participant.user_id == user.pk:
@@ -192,6 +193,9 @@ def export_personal_data(user: User, *, guest_ids: Iterable[int] = ()) -> dict:
             }
             for identity in ExternalIdentity.objects.filter(user=user)
         ],
+        "jeton_api_cree_le": _when(
+            Token.objects.filter(user=user).values_list("created", flat=True).first()
+        ),
         "roles": [
             {"campagne": role.campaign.slug, "role": role.role}
             for role in user.campaign_roles.select_related("campaign")

@@ -73,6 +73,9 @@ def test_a_deleted_account_leaves_no_name_nor_email_in_the_live_workshop(
     assert account.nickname == NAME and phone.user is None
     written = [add_card(account, board, "Des bancs à l'ombre"), add_card(phone, board, "Un abri")]
     host = resolve_participant(live_session, user=facilitator)
+    column = board.columns.order_by("position").last().pk
+    run_command(host, board, {"type": "card.move", "id": new_id(), "card": written[0].pk,
+                              "column": column})  # fmt: skip
     run_command(host, board, {"type": "session.step", "id": new_id(), "step": "vote"})
     run_command(phone, board, {"type": "dot.add", "id": new_id(), "card": written[0].pk})
     report_content(person, proposal, reason="spam", details=DETAILS)

@@ -6,6 +6,7 @@ import json
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from consultation.actions.boards import join_session, resolve_participant, run_command
 from consultation.actions.moderation import Seen, moderate, report_content
@@ -86,7 +87,10 @@ def test_the_export_holds_names_identities_and_reports(
         reason="off_topic",
         note="Note interne : déjà vu",
     )
+    token = Token.objects.create(user=resident)
     data = export_personal_data(resident)
+    assert data["jeton_api_cree_le"] == token.created.isoformat()
+    assert token.key not in json.dumps(data)  # that it exists, not the secret
     assert data["compte"]["prenom"] == "Camille" and data["compte"]["nom_de_famille"] == "Martin"
     assert data["compte"]["nouvelle_adresse_a_verifier"] == "camille.martin@exemple.fr"
     assert data["identites_externes"][0]["fournisseur"] == "FranceConnect"
