@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 
 from consultation.actions.boards import join_session
 from consultation.models import Card
@@ -45,10 +46,8 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def budget(settings):
-    limits._budgets.clear()  # one per rate and process: a fresh one for this test's rate
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "live_commands": f"{LIMIT}/m"}
-    yield LIMIT
-    limits._budgets.clear()
+    return LIMIT
 
 
 @pytest.fixture
@@ -102,6 +101,9 @@ def test_one_guest_on_five_sockets_gets_one_budget(board, guest, column, clock, 
     assert {a["code"] for a in refused} == {"rate_limited"}
     assert all("instant" in a["message"] for a in refused)
     assert Card.objects.filter(author=guest).count() == budget
+    # Past the budget this process refuses without asking Redis again: one hit over, not 38.
+    window = int(clock.now // 60)
+    assert cache.get(f"live:commands:{guest.pk}:{window}") == budget + 1
 
 
 def test_another_participant_keeps_their_budget(board, guest, live_session, column, clock, budget):
