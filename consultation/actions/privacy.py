@@ -6,6 +6,8 @@ filed, live workshops): a place added to one belongs in the other.
 
 from collections.abc import Iterable
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
@@ -156,6 +158,10 @@ def delete_account(user: User, *, guest_ids: Iterable[int] = ()) -> None:
     Report.objects.filter(reporter=user).update(details="")
     if user.email:  # also where someone else's account typed it: no task mails it again
         Participant.objects.filter(email__iexact=user.email).update(email="")
+    # The admin's history of changes to the account is labelled with its name at the time.
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
+    ).update(object_repr=deleted_name())
     _erase_account(user)
     user.campaign_roles.all().delete()
 

@@ -4,6 +4,7 @@ person, live workshops, reports and external identities included."""
 import json
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -146,15 +147,20 @@ def test_deletion_erases_the_address_another_account_typed(resident, other_resid
 
 
 def test_deletion_erases_names_identities_and_report_details_and_keeps_counts(
-    resident, campaign, proposal
+    resident, campaign, proposal, admin_user
 ):
+    admin = admin_user
     resident.given_name, resident.family_name = "Camille", "Martin"
     resident.pending_email = "camille.martin@exemple.fr"
     resident.email_verified_at = timezone.now()
     resident.save()
     ExternalIdentity.objects.create(user=resident, provider="proconnect", subject="s", siret="1")
     report_content(resident, proposal, reason="insulting", details="Signé Camille Martin")
+    LogEntry.objects.log_actions(
+        admin.pk, [resident], CHANGE, change_message="Code postal", single_object=True
+    )
     delete_account(resident)
+    assert LogEntry.objects.get().object_repr == "Participant·e supprimé·e"
     resident.refresh_from_db()
     assert (resident.given_name, resident.family_name, resident.pending_email) == ("", "", "")
     assert resident.email_verified_at is None and not resident.has_verified_email
