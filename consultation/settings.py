@@ -322,6 +322,12 @@ RATE_LIMITS["email_verification"] = env.str("RATE_LIMIT_EMAIL_VERIFICATION", def
 RATE_LIMITS["email_verification_address"] = env.str(
     "RATE_LIMIT_EMAIL_VERIFICATION_ADDRESS", default="30/h"
 )
+# Live board sockets (realtime/limits.py): commands per participant, all their sockets and
+# server processes together; open sockets per address of guests (and of sockets not yet
+# identified): one address is a whole room on the town hall's wifi, hence generous.
+RATE_LIMITS["live_commands"] = env.str("RATE_LIMIT_LIVE_COMMANDS", default="60/m")
+RATE_LIMITS["live_commands_staff"] = env.str("RATE_LIMIT_LIVE_COMMANDS_STAFF", default="300/m")
+LIVE_GUEST_SOCKETS_PER_ADDRESS = env_int("LIVE_GUEST_SOCKETS_PER_ADDRESS", default=300)
 
 LOGGING = {
     "version": 1,

@@ -82,7 +82,7 @@ def notify_promoted_registration(registration_id: int) -> int:
 @task()
 def notify_content_hidden(decision_id: int) -> int:
     """Tell the author that their content was hidden, and why (never who reported it)."""
-    from consultation.actions.moderation import MODELS
+    from consultation.actions.moderation import MODELS, hidden_notice
     from consultation.models import ModerationDecision
 
     decision = ModerationDecision.objects.select_related("campaign").filter(pk=decision_id).first()
@@ -96,7 +96,7 @@ def notify_content_hidden(decision_id: int) -> int:
         subject = f"Votre contenu a été masqué : {decision.campaign.title}"[:150]
         body = render_to_string(
             "emails/content_hidden.txt",
-            {"decision": decision, "target": target, "site_url": settings.SITE_URL},
+            {"notice": hidden_notice(decision), "site_url": settings.SITE_URL},
         )
     return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [author.email])])
 

@@ -25,7 +25,7 @@ from consultation.actions.boards import Admission, admit, record_presence, run_c
 from consultation.errors import ActionRefused, PermissionRefused
 from consultation.live import audience_of, board_events_since, board_snapshot
 from consultation.models import Board, Participant
-from realtime import fanout, wire
+from realtime import fanout, limits, wire
 from realtime.groups import board_group
 from realtime.publish import dumps
 from realtime.schemas import SchemaError, command_id_of, validate_message
@@ -42,6 +42,7 @@ PRESENCE_REFRESH = 30.0  # seconds between two presence marks from pings (window
 CLOSE_TOO_BIG, CLOSE_SERVER_ERROR = 4009, 4500
 CLOSE_BAD_HELLO, CLOSE_NOT_LOGGED_IN, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND = 4400, 4401, 4403, 4404
 CLOSE_FLOOD = 4429
+CLOSE_TOO_MANY_SOCKETS = 4429  # from one address without an account (realtime.limits)
 ADMISSION_CLOSE_CODES = {
     "not_found": CLOSE_NOT_FOUND,
     "closed": CLOSE_FORBIDDEN,
@@ -63,6 +64,7 @@ ERROR_CODES = frozenset(
         "wrong_step",
         "budget_spent",
         "rate_limited",
+        "too_many_connections",
     }
 )
 
@@ -134,6 +136,8 @@ class BoardConsumer:
         self.socket: fanout.LocalSocket | None = None
         self.fanout: fanout.FanOut | None = None
         self.bucket = TokenBucket(RATE, BURST, self.clock)
+        self.address = limits.socket_address(scope)
+        self.counted = False  # among the open sockets of its address (not logged in)
         self.refused_in_a_row = 0
         self.presence_marked_at: float | None = None
         self._sync_lock = asyncio.Lock()
@@ -144,6 +148,7 @@ class BoardConsumer:
             return
         await self.send({"type": "websocket.accept"})
         try:
+            await self._count_socket()
             await self._serve()
         except Closing as closing:
             await self._close(closing.code)
@@ -163,6 +168,31 @@ class BoardConsumer:
                 await self._on_message(message)
 
     # --- connecting -----------------------------------------------------------------------
+
+    async def _count_socket(self) -> None:
+        """Count a socket without a logged-in person (a guest, or anyone before `hello`)
+        against its address's cap. Accounts are not counted: a room full of guests on one
+        wifi must not keep its facilitator out."""
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            return
+        self.counted = await limits.address_sockets().acquire(self.address)
+        if not self.counted:
+            error = {
+                "type": "error",
+                "id": None,
+                "code": "too_many_connections",
+                "message": _(
+                    "Trop de connexions ouvertes depuis ce réseau : nouvel essai dans un instant."
+                ),
+            }
+            await self.send({"type": "websocket.send", "text": dumps(error)})
+            raise Closing(CLOSE_TOO_MANY_SOCKETS)
+
+    async def _uncount_socket(self) -> None:
+        if self.counted:
+            self.counted = False
+            await limits.address_sockets().release(self.address)
 
     async def _hello(self) -> dict | None:
         try:
@@ -319,7 +349,7 @@ class BoardConsumer:
 
     async def _run(self, command: dict) -> None:
         try:
-            outcome = await orm(run_command)(self.participant, self.board, command)
+            outcome = await orm(self._apply)(command)
         except ActionRefused as refusal:
             self._error(protocol_code(refusal), refusal.message, command["id"])
             return
@@ -328,6 +358,17 @@ class BoardConsumer:
             logger.exception("command %s failed on %s", command["type"], self.group)
             raise Closing(CLOSE_SERVER_ERROR) from None
         self._emit({"type": "ack", "id": command["id"], **outcome})
+
+    def _apply(self, command: dict) -> dict:
+        """The command, within its author's budget across all their sockets and processes
+        (the bucket above is per socket: five sockets were five budgets)."""
+        budget = limits.command_budget(self.participant.is_staff_role)
+        if not budget.allow(self.participant.pk):
+            raise ActionRefused(
+                _("Trop d'envois en peu de temps : ils reprendront d'eux-mêmes dans un instant."),
+                code="rate_limited",
+            )
+        return run_command(self.participant, self.board, command)
 
     async def _mark_present(self) -> None:
         now = self.clock()
@@ -353,6 +394,7 @@ class BoardConsumer:
     async def _leave(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+        await self._uncount_socket()
         if self.socket is not None:
             await self.fanout.detach(self.group, self.socket)
             try:

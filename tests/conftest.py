@@ -27,6 +27,10 @@ def _fast_password_hashing(settings):
 def _clear_cache():
     # Rate-limit counters live in the cache: each test starts with fresh counters.
     cache.clear()
+    # And what a process remembers of them (participants known to be over their budget).
+    from realtime import limits
+
+    limits._budgets.clear()
     yield
 
 
@@ -51,6 +55,7 @@ def _rate_limit_windows_do_not_end_mid_test(monkeypatch):
     clock = _OneWindowClock(time.time() // 3600 * 3600 + 1830.5)
     monkeypatch.setattr("consultation.ratelimit.time", clock)
     monkeypatch.setattr("consultation.api.throttles.time", clock)
+    monkeypatch.setattr("realtime.limits.time", clock)
 
 
 @pytest.fixture

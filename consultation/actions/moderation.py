@@ -81,6 +81,21 @@ def _set_visibility(target, visibility: str) -> None:
         schedule_recomputation(target.campaign_id)
 
 
+def hidden_notice(decision: ModerationDecision) -> dict:
+    """What the author of hidden content is told: the public reason, never the moderators'
+    note (« Note pour le journal », labelled as seen by the moderation team only). The email
+    template gets this dict rather than the decision, so it cannot reach the note."""
+    return {
+        "campaign_title": decision.campaign.title,
+        "campaign_url": decision.campaign.get_absolute_url(),
+        "target_kind": decision.target_kind,
+        "target_label": decision.get_target_kind_display(),
+        "excerpt": decision.target_excerpt,
+        "reason": decision.get_reason_display(),
+        "automatic": decision.action == Action.AUTO_HIDE,
+    }
+
+
 def _after_hiding(decision: ModerationDecision) -> None:
     from consultation.tasks import notify_content_hidden
 

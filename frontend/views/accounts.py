@@ -327,12 +327,19 @@ def _user_from_uid(uidb64: str):
     return User.objects.filter(pk=pk, is_active=True, deleted_at__isnull=True).first()
 
 
+def _kept_guests(request) -> list[int]:
+    """The live-session guests this browser joined as (kept in its session by the join): the
+    same person, so their export and deletion include them."""
+    kept = request.session.get("live_participants")
+    return [pk for pk in kept.values() if isinstance(pk, int)] if isinstance(kept, dict) else []
+
+
 @never_cache
 @login_required
 @require_GET
 def personal_data(request):
     """The person's own data as a JSON download (RGPD right of access and portability)."""
-    data = privacy_actions.export_personal_data(request.user)
+    data = privacy_actions.export_personal_data(request.user, guest_ids=_kept_guests(request))
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",
@@ -347,7 +354,7 @@ def personal_data(request):
 def delete_account(request):
     form = forms.DeleteAccountForm(request.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        privacy_actions.delete_account(request.user)
+        privacy_actions.delete_account(request.user, guest_ids=_kept_guests(request))
         logout(request)
         messages.success(
             request,

@@ -613,3 +613,77 @@ def test_the_log_query_count_does_not_grow(
 @pytest.fixture
 def reporters(db):
     return factories.UserFactory.create_batch(3)
+
+
+# What the author of hidden content is told
+
+INTERNAL_NOTE = "Auteur déjà averti deux fois, cf. ticket 4417 (M. Lefebvre)"
+
+
+def hide_through_the_queue(client, moderator, campaign, target, capture):
+    with capture(execute=True):
+        response = as_moderator(client, moderator).post(
+            queue_url(campaign),
+            {
+                "targets": [value(target)],
+                "action": "hide",
+                "reason": "insulting",
+                "note": INTERNAL_NOTE,
+            },
+        )
+    assert response.status_code == 302
+    return ModerationDecision.objects.get(target_id=target.pk)
+
+
+def test_the_hide_email_gives_the_reason_and_never_the_moderators_note(
+    client, moderator, campaign, proposal, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Replays the review's finding: the « Note pour le journal » (labelled « Visible de
+    # l'équipe de modération seulement ») was mailed to the author as « Précision ».
+    decision = hide_through_the_queue(
+        client, moderator, campaign, proposal, django_capture_on_commit_callbacks
+    )
+    assert decision.note == INTERNAL_NOTE  # kept in the log, for the team
+    [email] = mailoutbox
+    assert email.to == [proposal.author.email]
+    assert "Motif : Propos injurieux, haineux ou discriminatoires." in email.body
+    assert proposal.title in email.body
+    assert INTERNAL_NOTE not in email.body and "ticket 4417" not in email.body
+    assert "Précision de l'équipe" not in email.body
+
+
+def test_nothing_the_author_or_the_public_sees_carries_the_moderators_note(
+    client, moderator, campaign, proposal, django_capture_on_commit_callbacks
+):
+    hide_through_the_queue(
+        client, moderator, campaign, proposal, django_capture_on_commit_callbacks
+    )
+    from consultation.opendata import file_names
+
+    slug = campaign.slug
+    pages = [
+        reverse("frontend:account"),
+        reverse("frontend:account_data"),
+        proposal.get_absolute_url(),
+        reverse("frontend:campaign", kwargs={"slug": slug}),
+        f"/api/v1/contributions/{proposal.pk}/",
+        f"/api/v1/contributions/?campaign={slug}",
+    ]
+    # Open data is public once the results are; its staff preview holds the same files.
+    open_data = [reverse("frontend:open_data", kwargs={"slug": slug})] + [
+        reverse("frontend:open_data_file", kwargs={"slug": slug, "name": name})
+        for name in file_names()
+    ]
+    author, public, preview = Client(), Client(), Client()
+    author.force_login(proposal.author)
+    preview.force_login(moderator)
+    seen = [(url, viewer.get(url)) for url in pages for viewer in (author, public)]
+    seen += [(url, preview.get(url)) for url in open_data]
+    assert all(response.status_code == 200 for url, response in seen if url in open_data)
+    for url, response in seen:
+        assert b"ticket 4417" not in response.content, url
+    # The author's own export does say why their contribution was hidden.
+    data = author.get(reverse("frontend:account_data")).json()
+    [mine] = data["contributions"]
+    assert mine["moderation"] == "hidden"
+    assert mine["motif_de_masquage"] == "Propos injurieux, haineux ou discriminatoires"

@@ -310,8 +310,12 @@
 
   Connection.prototype.refused = function (message) {
     if (message.code === "rate_limited") {
+      // Kept in the outbox and sent again later. One resend for all the refusals of a burst:
+      // one each would multiply the messages, and the limit counts all of a person's sockets.
       var self = this;
-      setTimeout(function () { self.flush(); }, 2000);
+      if (!this.resendTimer) {
+        this.resendTimer = setTimeout(function () { self.resendTimer = null; self.flush(); }, 2000);
+      }
       return;
     }
     if (message.id) {
