@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from consultation.actions import accounts as account_actions
 from consultation.actions import privacy as privacy_actions
 from consultation.errors import ActionRefused
+from consultation.identity import oidc
 from consultation.models import Contribution, Follow, Registration
 from consultation.ratelimit import check_rate, client_address
 from frontend import forms_accounts as forms
@@ -99,8 +100,14 @@ class LogoutView(auth_views.LogoutView):
     """POST only (Django refuses GET with 405): a link or an image cannot log someone out."""
 
     def post(self, request, *args, **kwargs):
+        # Read before logout() empties the session: a provider's sign-in ends there too.
+        provider_session = oidc.provider_session(request)
         response = super().post(request, *args, **kwargs)
         messages.info(request, _("Vous êtes déconnecté·e."))
+        if provider_session:
+            from frontend.views.oidc import end_provider_session
+
+            return end_provider_session(request, *provider_session) or response
         return response
 
 
