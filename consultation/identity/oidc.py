@@ -104,6 +104,17 @@ def _client(provider: str):
     return client
 
 
+def _metadata(client) -> dict:
+    """The discovery document (fetched once), with the id_token algorithms narrowed to ours:
+    Authlib takes the list from the provider's document, which must not widen it."""
+    metadata = client.load_server_metadata()
+    offered = metadata.get("id_token_signing_alg_values_supported") or SIGNING_ALGORITHMS
+    metadata["id_token_signing_alg_values_supported"] = [
+        alg for alg in offered if alg in SIGNING_ALGORITHMS
+    ]
+    return metadata
+
+
 def _unavailable(provider: str) -> SignInFailed:
     return SignInFailed(
         f"{label(provider)} ne répond pas pour le moment. Réessayez dans quelques minutes, ou "
@@ -131,6 +142,7 @@ def authorization_redirect(request, provider: str, redirect_uri: str):
     if provider == Provider.PROCONNECT:
         params["claims"] = json.dumps(PROCONNECT_CLAIMS)
     try:
+        _metadata(client)
         return client.authorize_redirect(request, redirect_uri, **params)
     except (requests.RequestException, ValueError) as exc:
         logger.warning("%s: discovery failed: %s", provider, exc)
@@ -160,6 +172,10 @@ def complete_sign_in(request, provider: str) -> ProviderIdentity:
         client.framework.clear_state_data(request.session, request.GET.get("state"))
         raise _refused_at_provider(provider, error[:64])
     try:
+        metadata = _metadata(client)
+        # RFC 9207: a response that names another issuer was not meant for this callback.
+        if request.GET.get("iss", metadata["issuer"]) != metadata["issuer"]:
+            raise ValueError("authorization response from another issuer")
         token = client.authorize_access_token(request, leeway=60)
         id_claims = token.get("userinfo")
         if not id_claims:

@@ -28,6 +28,11 @@ CLIENT_ID = "plateforme-de-concertation"
 CLIENT_SECRET = "secret-de-test-assez-long-pour-le-fournisseur-0123456789"
 PROCONNECT_2FA = "https://proconnect.gouv.fr/assurance/self-asserted-2fa"
 PROCONNECT_PLAIN = "https://proconnect.gouv.fr/assurance/self-asserted"
+# Our site as the provider knows it: the test client (127.0.0.1) and Django's live server
+# (localhost), on any port.
+HOSTS = ("127.0.0.1", "localhost")
+# oidc-provider 9 uses URL.parse (Node.js 20.18 and later).
+MINIMUM_NODE = (20, 18)
 
 ACCOUNTS = {
     "franceconnect": [
@@ -103,6 +108,10 @@ def node_missing() -> str | None:
     for tool in ("node", "npm"):
         if not shutil.which(tool):
             return f"{tool} introuvable : installez les paquets Debian nodejs et npm"
+    version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
+    major, minor = (int(part) for part in version.strip().lstrip("v").split(".")[:2])
+    if (major, minor) < MINIMUM_NODE:
+        return f"oidc-provider 9 demande Node.js 20.18 ou plus récent (trouvé : {version.strip()})"
     return None
 
 
@@ -154,15 +163,17 @@ class OidcProvider:
         }
 
     def start(self) -> OidcProvider:
-        # Loopback redirect URIs match on any port ("native", RFC 8252): the test client
-        # calls itself 127.0.0.1 and Daphne picks its port after the provider has started.
+        # Loopback redirect URIs match on any port ("native", RFC 8252): the live server
+        # picks its port after the provider has started.
         client = {
             "client_id": CLIENT_ID,
             "client_secret": CLIENT_SECRET,
             "application_type": "native",
             "token_endpoint_auth_method": "client_secret_post",
-            "redirect_uris": [f"http://127.0.0.1/compte/{self.profile}/retour/"],
-            "post_logout_redirect_uris": [f"http://127.0.0.1/compte/{self.profile}/deconnexion/"],
+            "redirect_uris": [f"http://{host}/compte/{self.profile}/retour/" for host in HOSTS],
+            "post_logout_redirect_uris": [
+                f"http://{host}/compte/{self.profile}/deconnexion/" for host in HOSTS
+            ],
         }
         config = {
             "profile": self.profile,

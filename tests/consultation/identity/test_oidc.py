@@ -225,6 +225,17 @@ def test_it_refuses_an_id_token_for_another_nonce(browser, franceconnect, person
     assert_refused_on_login_page(response, "La réponse de FranceConnect n'a pas pu être vérifiée")
 
 
+def test_it_refuses_a_response_naming_another_issuer(browser, franceconnect, person_at):
+    # Mix-up (RFC 9207): a code from another provider, sent to this provider's callback.
+    callback = person_at(franceconnect).sign_in(
+        start(browser, "franceconnect"), "camille", "mot-de-passe-camille"
+    )
+    assert "iss=" in callback
+    forged = callback.replace("iss=http", "iss=https%3A%2F%2Fautre-fournisseur.example%2F&x=http")
+    response = browser.get(forged, follow=True)
+    assert_refused_on_login_page(response, "La réponse de FranceConnect n'a pas pu être vérifiée")
+
+
 def test_it_refuses_an_expired_code(browser, franceconnect, person_at):
     callback = person_at(franceconnect).sign_in(
         start(browser, "franceconnect"), "camille", "mot-de-passe-camille"
