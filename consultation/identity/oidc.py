@@ -203,11 +203,20 @@ def complete_sign_in(request, provider: str) -> ProviderIdentity:
     # The userinfo must describe the person the id_token names (OpenID Connect Core 5.3.2).
     if userinfo.get("sub") != id_claims["sub"]:
         raise _unverified(provider)
+    acr = str(id_claims.get("acr") or "")
+    required = settings_for(provider)["acr_values"]
+    if provider == Provider.FRANCECONNECT and required and acr not in required:
+        # FranceConnect asks its partners to check the level it vouched for.
+        raise SignInFailed(
+            f"{label(provider)} vous a identifié·e avec un niveau de garantie insuffisant pour "
+            "ce service : vous n'êtes pas connecté·e.",
+            code="acr",
+        )
     return ProviderIdentity(
         provider=provider,
         subject=str(id_claims["sub"]),
         claims=userinfo,
-        acr=str(id_claims.get("acr") or ""),
+        acr=acr,
         id_token=token["id_token"],
     )
 

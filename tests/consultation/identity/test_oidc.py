@@ -236,6 +236,16 @@ def test_it_refuses_a_response_naming_another_issuer(browser, franceconnect, per
     assert_refused_on_login_page(response, "La réponse de FranceConnect n'a pas pu être vérifiée")
 
 
+def test_it_refuses_a_franceconnect_level_below_the_one_asked(
+    browser, franceconnect, person_at, settings
+):
+    settings.OIDC_PROVIDERS["franceconnect"]["acr_values"] = ["eidas2"]
+    response = sign_in(
+        browser, person_at(franceconnect), "franceconnect", "camille", "mot-de-passe-camille"
+    )
+    assert_refused_on_login_page(response, "avec un niveau de garantie insuffisant")
+
+
 def test_it_refuses_an_expired_code(browser, franceconnect, person_at):
     callback = person_at(franceconnect).sign_in(
         start(browser, "franceconnect"), "camille", "mot-de-passe-camille"
