@@ -88,3 +88,32 @@ def test_cancelling_at_franceconnect_comes_back_to_the_login_page_in_french(
     expect(page.get_by_text("Vous avez annulé la connexion avec FranceConnect")).to_be_visible()
     assert page.url == live_server.url + "/compte/connexion/"
     assert not User.objects.exists()
+
+
+@pytest.fixture
+def daphne_configured_by_environment(
+    request, monkeypatch, franceconnect_provider, proconnect_provider
+):
+    """Daphne in its own process, the providers set only through its environment, as in
+    production (daphne_server copies os.environ into the child's)."""
+    for provider in (franceconnect_provider, proconnect_provider):
+        for name, value in provider.environment().items():
+            monkeypatch.setenv(name, value)
+    return request.getfixturevalue("daphne_server")
+
+
+def test_daphne_configured_by_the_environment_signs_in_with_franceconnect(
+    browser, daphne_configured_by_environment
+):
+    context = browser.new_context(base_url=daphne_configured_by_environment, locale="fr-FR")
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        page.goto("/compte/connexion/")
+        expect(page.get_by_role("button", name="S’identifier avec ProConnect")).to_be_visible()
+        page.get_by_role("button", name="S’identifier avec FranceConnect").click()
+        sign_in_at_provider(page, "dominique", "mot-de-passe-dominique")
+        expect(page.get_by_text("Bienvenue Dominique.")).to_be_visible()
+        assert User.objects.get().email == "dominique.bernard@example.fr"
+    finally:
+        context.close()
