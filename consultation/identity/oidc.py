@@ -74,9 +74,10 @@ def enabled_providers() -> list[str]:
 
 
 @cache
-def _registry(discovery_url: str, client_id: str, client_secret: str) -> OAuth:
-    """One Authlib client per configuration, kept for the process: the discovery document and
-    the keys are fetched on first use (never at import) and kept; unknown key ids refetch."""
+def _registry(configuration: str) -> OAuth:
+    """One Authlib client per configuration (JSON of its settings), kept for the process: the
+    discovery document and the keys are fetched on first use (never at import) and kept;
+    unknown key ids refetch the keys."""
     return OAuth()
 
 
@@ -87,7 +88,7 @@ def _client(provider: str):
             f"La connexion avec {label(provider)} n'est pas proposée sur cette plateforme.",
             code="disabled",
         )
-    registry = _registry(config["discovery_url"], config["client_id"], config["client_secret"])
+    registry = _registry(json.dumps(config, sort_keys=True))
     client = registry.create_client(provider)
     if client is None:
         client = registry.register(
