@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -19,7 +19,6 @@ from consultation.models import ExternalIdentity, User
 DISPLAY_NAME_MAX = 60
 
 
-@transaction.atomic
 def sign_in_with_provider(
     *,
     provider: str,
@@ -31,6 +30,26 @@ def sign_in_with_provider(
 ) -> User:
     """The account for this provider's person: the one already linked, else the one holding
     the same email (linked now), else a new one. Names and address are the provider's."""
+    claims = {
+        "provider": provider,
+        "subject": subject,
+        "email": email,
+        "given_name": given_name,
+        "family_name": family_name,
+        "siret": siret,
+    }
+    try:
+        return _sign_in(**claims)
+    except IntegrityError:
+        # The same person signing in from two tabs at once: the other transaction created the
+        # account or the link (unique constraints), which this second try now finds.
+        return _sign_in(**claims)
+
+
+@transaction.atomic
+def _sign_in(
+    *, provider: str, subject: str, email: str, given_name: str, family_name: str, siret: str
+) -> User:
     label = ExternalIdentity.Provider(provider).label
     email = _checked_email(email, label)
     now = timezone.now()
@@ -48,7 +67,7 @@ def sign_in_with_provider(
         user = identity.user
         _refuse_inactive(user)
     else:
-        user = _account_for_email(email, provider, label)
+        user = _account_for_email(email, provider, subject, label)
         identity = ExternalIdentity(user=user, provider=provider, subject=subject)
     _take_provider_details(user, email, given_name, family_name, now)
     identity.siret = (siret or "")[:14]
@@ -78,14 +97,16 @@ def _refuse_inactive(user: User) -> None:
         )
 
 
-def _account_for_email(email: str, provider: str, label: str) -> User:
+def _account_for_email(email: str, provider: str, subject: str, label: str) -> User:
     user = User.objects.select_for_update().filter(email=email).first()
     if user is None:
         user = User(email=email)
         user.set_unusable_password()
         return user
     _refuse_inactive(user)
-    if user.external_identities.filter(provider=provider).exists():
+    # The same subject here is a concurrent sign-in of this very person: saving the link then
+    # fails on the unique constraint and the retry finds it.
+    if user.external_identities.filter(provider=provider).exclude(subject=subject).exists():
         raise ActionRefused(
             f"Un compte de la plateforme avec cette adresse est déjà relié à une autre identité "
             f"{label}. Connectez-vous avec celle-ci.",

@@ -117,3 +117,32 @@ def test_long_claims_are_cut_to_the_columns():
     assert len(user.given_name) == 150 and len(user.family_name) == 150
     assert len(user.display_name) == 60
     assert user.external_identities.get().siret == "1" * 14
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_person_signing_in_from_several_tabs_at_once_gets_one_account():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from tests.conftest import require_postgresql
+
+    require_postgresql(connection)
+    tabs = 8
+    barrier = threading.Barrier(tabs)
+
+    def tab(_):
+        barrier.wait()
+        try:
+            return camille().pk
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=tabs) as pool:
+        accounts = set(pool.map(tab, range(tabs)))
+
+    assert len(accounts) == 1
+    assert User.objects.count() == 1
+    assert ExternalIdentity.objects.count() == 1
