@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from consultation.errors import ActionRefused
@@ -82,8 +83,11 @@ def _checked_email(email: str, label: str) -> str:
         validate_email(email)
     except ValidationError as exc:
         raise ActionRefused(
-            f"{label} n'a pas transmis d'adresse électronique valable : la plateforme en a "
-            "besoin pour vous écrire. Acceptez de la partager, ou créez un compte.",
+            _(
+                "%(provider)s n'a pas transmis d'adresse électronique valable : la plateforme "
+                "en a besoin pour vous écrire. Acceptez de la partager, ou créez un compte."
+            )
+            % {"provider": label},
             code="missing_email",
         ) from exc
     return email
@@ -92,7 +96,7 @@ def _checked_email(email: str, label: str) -> str:
 def _refuse_inactive(user: User) -> None:
     if not user.is_active:
         raise ActionRefused(
-            "Ce compte est désactivé. Écrivez à l'équipe de la plateforme si c'est une erreur.",
+            _("Ce compte est désactivé. Écrivez à l'équipe de la plateforme si c'est une erreur."),
             code="inactive",
         )
 
@@ -108,8 +112,11 @@ def _account_for_email(email: str, provider: str, subject: str, label: str) -> U
     # fails on the unique constraint and the retry finds it.
     if user.external_identities.filter(provider=provider).exclude(subject=subject).exists():
         raise ActionRefused(
-            f"Un compte de la plateforme avec cette adresse est déjà relié à une autre identité "
-            f"{label}. Connectez-vous avec celle-ci.",
+            _(
+                "Un compte de la plateforme avec cette adresse est déjà relié à une autre "
+                "identité %(provider)s. Connectez-vous avec celle-ci."
+            )
+            % {"provider": label},
             code="other_identity",
         )
     if not user.has_verified_email:

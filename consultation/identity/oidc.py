@@ -20,6 +20,7 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.django_client import OAuth
 from django.conf import settings
+from django.utils.translation import gettext as _
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
@@ -41,7 +42,8 @@ SESSION_PROVIDER, SESSION_ID_TOKEN = "oidc_provider", "oidc_id_token"
 
 
 class SignInFailed(Exception):
-    """The sign-in at a provider did not complete. `message` is French, for the person."""
+    """The sign-in at a provider did not complete. `message` is for the person (French first,
+    translated like the rest of the interface)."""
 
     def __init__(self, message: str, code: str):
         super().__init__(message)
@@ -85,7 +87,8 @@ def _client(provider: str):
     config = settings_for(provider)
     if config is None:
         raise SignInFailed(
-            f"La connexion avec {label(provider)} n'est pas proposée sur cette plateforme.",
+            _("La connexion avec %(provider)s n'est pas proposée sur cette plateforme.")
+            % {"provider": label(provider)},
             code="disabled",
         )
     registry = _registry(json.dumps(config, sort_keys=True))
@@ -118,16 +121,22 @@ def _metadata(client) -> dict:
 
 def _unavailable(provider: str) -> SignInFailed:
     return SignInFailed(
-        f"{label(provider)} ne répond pas pour le moment. Réessayez dans quelques minutes, ou "
-        "connectez-vous avec votre adresse électronique et votre mot de passe.",
+        _(
+            "%(provider)s ne répond pas pour le moment. Réessayez dans quelques minutes, ou "
+            "connectez-vous avec votre adresse électronique et votre mot de passe."
+        )
+        % {"provider": label(provider)},
         code="unavailable",
     )
 
 
 def _unverified(provider: str) -> SignInFailed:
     return SignInFailed(
-        f"La réponse de {label(provider)} n'a pas pu être vérifiée : par sécurité, vous n'êtes "
-        "pas connecté·e. Recommencez.",
+        _(
+            "La réponse de %(provider)s n'a pas pu être vérifiée : par sécurité, vous n'êtes "
+            "pas connecté·e. Recommencez."
+        )
+        % {"provider": label(provider)},
         code="unverified",
     )
 
@@ -152,15 +161,15 @@ def authorization_redirect(request, provider: str, redirect_uri: str):
 
 def _refused_at_provider(provider: str, error: str) -> SignInFailed:
     if error in {"access_denied", "user_cancelled"}:
-        message = (
-            f"Vous avez annulé la connexion avec {label(provider)} ou refusé de partager vos "
+        message = _(
+            "Vous avez annulé la connexion avec %(provider)s ou refusé de partager vos "
             "informations : vous n'êtes pas connecté·e."
-        )
+        ) % {"provider": label(provider)}
     else:
-        message = (
-            f"{label(provider)} n'a pas pu vous identifier ({error}) : vous n'êtes pas "
+        message = _(
+            "%(provider)s n'a pas pu vous identifier (%(error)s) : vous n'êtes pas "
             "connecté·e. Recommencez, ou connectez-vous avec votre adresse électronique."
-        )
+        ) % {"provider": label(provider), "error": error}
     return SignInFailed(message, code=error)
 
 
@@ -184,15 +193,21 @@ def complete_sign_in(request, provider: str) -> ProviderIdentity:
         userinfo = _verified_userinfo(client, token["access_token"])
     except MismatchingStateError as exc:
         raise SignInFailed(
-            f"Cette demande de connexion avec {label(provider)} a expiré ou a déjà servi. "
-            "Recommencez depuis le bouton.",
+            _(
+                "Cette demande de connexion avec %(provider)s a expiré ou a déjà servi. "
+                "Recommencez depuis le bouton."
+            )
+            % {"provider": label(provider)},
             code="state",
         ) from exc
     except OAuthError as exc:
         logger.warning("%s: token endpoint refused: %s", provider, exc)
         raise SignInFailed(
-            f"{label(provider)} n'a pas confirmé la connexion (demande expirée ou déjà "
-            "utilisée). Recommencez depuis le bouton.",
+            _(
+                "%(provider)s n'a pas confirmé la connexion (demande expirée ou déjà "
+                "utilisée). Recommencez depuis le bouton."
+            )
+            % {"provider": label(provider)},
             code="token",
         ) from exc
     except (AuthlibBaseError, JoseError, KeyError, ValueError) as exc:
@@ -209,8 +224,11 @@ def complete_sign_in(request, provider: str) -> ProviderIdentity:
     if provider == Provider.FRANCECONNECT and required and acr not in required:
         # FranceConnect asks its partners to check the level it vouched for.
         raise SignInFailed(
-            f"{label(provider)} vous a identifié·e avec un niveau de garantie insuffisant pour "
-            "ce service : vous n'êtes pas connecté·e.",
+            _(
+                "%(provider)s vous a identifié·e avec un niveau de garantie insuffisant pour "
+                "ce service : vous n'êtes pas connecté·e."
+            )
+            % {"provider": label(provider)},
             code="acr",
         )
     return ProviderIdentity(

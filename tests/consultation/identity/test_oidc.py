@@ -289,6 +289,19 @@ def test_cancelling_at_the_provider_shows_a_french_message(browser, franceconnec
     assert_refused_on_login_page(response, "Vous avez annulé la connexion avec FranceConnect")
 
 
+def test_in_english_the_refusal_is_in_english(browser, franceconnect, person_at, settings):
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = sign_in(
+        browser,
+        person_at(franceconnect),
+        "franceconnect",
+        "camille",
+        "mot-de-passe-camille",
+        consent=False,
+    )
+    assert_refused_on_login_page(response, "You cancelled signing in with FranceConnect")
+
+
 def test_an_error_callback_with_junk_shows_a_french_message(browser, franceconnect):
     start(browser, "franceconnect")
     response = browser.get(
