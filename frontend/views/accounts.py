@@ -105,7 +105,7 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.info(request, _("Vous êtes déconnecté·e."))
         if provider_session:
-            from frontend.views.oidc import end_provider_session
+            from frontend.views.oidc import end_provider_session  # it imports this module
 
             return end_provider_session(request, *provider_session) or response
         return response
