@@ -340,3 +340,46 @@ LOGGING = {
         "weasyprint.progress": {"level": "WARNING"},
     },
 }
+
+# Sign-in with FranceConnect (residents) and ProConnect (agents), OpenID Connect through
+# Authlib (consultation/identity/oidc.py). Each is off until its discovery URL is set;
+# docs/deployment.md says how to register and what to declare.
+OIDC_PROVIDERS = {
+    "franceconnect": {
+        "discovery_url": env.str("FRANCECONNECT_DISCOVERY_URL", default=""),
+        "client_id": env.str("FRANCECONNECT_CLIENT_ID", default=""),
+        "client_secret": env.str("FRANCECONNECT_CLIENT_SECRET", default=""),
+        "scopes": env.list(
+            "FRANCECONNECT_SCOPES", default=["openid", "given_name", "family_name", "email"]
+        ),
+        "acr_values": env.list("FRANCECONNECT_ACR", default=["eidas1"]),
+    },
+    "proconnect": {
+        "discovery_url": env.str("PROCONNECT_DISCOVERY_URL", default=""),
+        "client_id": env.str("PROCONNECT_CLIENT_ID", default=""),
+        "client_secret": env.str("PROCONNECT_CLIENT_SECRET", default=""),
+        "scopes": env.list(
+            "PROCONNECT_SCOPES",
+            default=["openid", "given_name", "usual_name", "email", "uid", "siret"],
+        ),
+        "acr_values": env.list("PROCONNECT_ACR", default=[]),
+    },
+}
+for _name, _provider in OIDC_PROVIDERS.items():
+    if not _provider["discovery_url"]:
+        continue
+    if not (_provider["client_id"] and _provider["client_secret"]):
+        raise ImproperlyConfigured(
+            f"{_name.upper()}_DISCOVERY_URL est défini : {_name.upper()}_CLIENT_ID et "
+            f"{_name.upper()}_CLIENT_SECRET doivent l'être aussi."
+        )
+    if not DEBUG and not _provider["discovery_url"].startswith("https://"):
+        raise ImproperlyConfigured(f"{_name.upper()}_DISCOVERY_URL doit commencer par https://.")
+# ProConnect sign-ins whose acr is one of these count as the staff's second factor.
+PROCONNECT_STAFF_ACR = env.list(
+    "PROCONNECT_STAFF_ACR",
+    default=[
+        "https://proconnect.gouv.fr/assurance/self-asserted-2fa",
+        "https://proconnect.gouv.fr/assurance/consistency-checked-2fa",
+    ],
+)

@@ -1,8 +1,8 @@
 """Routes of the account and legal pages (namespace "frontend", see frontend/urls.py)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from frontend.views import accounts, legal
+from frontend.views import accounts, legal, oidc
 
 urlpatterns = [
     path("compte/", accounts.account, name="account"),
@@ -40,6 +40,19 @@ urlpatterns = [
         "compte/mot-de-passe/nouveau/termine/",
         accounts.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
+    ),
+    re_path(
+        r"^compte/(?P<provider>franceconnect|proconnect)/connexion/$", oidc.start, name="oidc_start"
+    ),
+    re_path(
+        r"^compte/(?P<provider>franceconnect|proconnect)/retour/$",
+        oidc.callback,
+        name="oidc_callback",
+    ),
+    re_path(
+        r"^compte/(?P<provider>franceconnect|proconnect)/deconnexion/$",
+        oidc.logout_return,
+        name="oidc_logout_return",
     ),
     path("accessibilite/", legal.accessibility, name="accessibility"),
     path("mentions-legales/", legal.legal_notice, name="legal_notice"),

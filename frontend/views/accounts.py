@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consultation.actions import accounts as account_actions
 from consultation.actions import privacy as privacy_actions
 from consultation.errors import ActionRefused
+from consultation.identity import oidc
 from consultation.identity.email_verification import address_to_verify, email_verification_token
 from consultation.models import Contribution, Follow, Registration, User
 from consultation.ratelimit import check_rate, client_address
@@ -123,8 +124,14 @@ class LogoutView(auth_views.LogoutView):
     """POST only (Django refuses GET with 405): a link or an image cannot log someone out."""
 
     def post(self, request, *args, **kwargs):
+        # Read before logout() empties the session: a provider's sign-in ends there too.
+        provider_session = oidc.provider_session(request)
         response = super().post(request, *args, **kwargs)
         messages.info(request, _("Vous êtes déconnecté·e."))
+        if provider_session:
+            from frontend.views.oidc import end_provider_session  # it imports this module
+
+            return end_provider_session(request, *provider_session) or response
         return response
 
 

@@ -227,3 +227,58 @@ def test_a_pool_size_gives_each_process_a_pool_of_postgresql_connections():
     plain = settings_with(DATABASE_URL=url)
     assert plain["database_pool"] is None
     assert plain["connection_lifetime"] == 60
+
+
+SHOW_IDENTITY_PROVIDERS = """
+import json, django
+django.setup()
+from django.conf import settings as s
+print(json.dumps({"providers": s.OIDC_PROVIDERS, "staff_acr": s.PROCONNECT_STAFF_ACR}))
+"""
+
+
+def test_identity_providers_are_off_unless_set_and_read_from_the_environment():
+    result = run(["-c", SHOW_IDENTITY_PROVIDERS])
+    assert result.returncode == 0, result.stderr
+    off = json.loads(result.stdout)
+    assert [p["discovery_url"] for p in off["providers"].values()] == ["", ""]
+    assert off["providers"]["franceconnect"]["acr_values"] == ["eidas1"]
+
+    result = run(
+        ["-c", SHOW_IDENTITY_PROVIDERS],
+        **PRODUCTION,
+        PROCONNECT_DISCOVERY_URL="https://pc.example/.well-known/openid-configuration",
+        PROCONNECT_CLIENT_ID="client",
+        PROCONNECT_CLIENT_SECRET="secret",
+        PROCONNECT_SCOPES="openid,email,siret",
+        PROCONNECT_STAFF_ACR="https://proconnect.gouv.fr/assurance/consistency-checked-2fa",
+    )
+    assert result.returncode == 0, result.stderr
+    on = json.loads(result.stdout)
+    assert on["providers"]["proconnect"]["scopes"] == ["openid", "email", "siret"]
+    assert on["staff_acr"] == ["https://proconnect.gouv.fr/assurance/consistency-checked-2fa"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        (
+            {"FRANCECONNECT_DISCOVERY_URL": "https://fc.example/.well-known/openid-configuration"},
+            "FRANCECONNECT_CLIENT_ID et FRANCECONNECT_CLIENT_SECRET doivent l'être aussi",
+        ),
+        (
+            {
+                **PRODUCTION,
+                "PROCONNECT_DISCOVERY_URL": "http://pc.example/.well-known/openid-configuration",
+                "PROCONNECT_CLIENT_ID": "client",
+                "PROCONNECT_CLIENT_SECRET": "secret",
+            },
+            "PROCONNECT_DISCOVERY_URL doit commencer par https://",
+        ),
+    ],
+    ids=["missing-client", "plain-http-in-production"],
+)
+def test_a_half_configured_identity_provider_stops_the_process(variables, message):
+    result = run(["manage.py", "check"], **variables)
+    assert result.returncode != 0
+    assert message in result.stderr
