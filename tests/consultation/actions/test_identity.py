@@ -69,7 +69,9 @@ def test_a_verified_account_with_that_email_is_linked_not_duplicated():
 
 
 def test_an_unverified_account_with_that_email_loses_what_its_opener_set():
-    squatted = factories.UserFactory(email="camille.martin@example.fr", display_name="Faux nom")
+    squatted = factories.UserFactory(
+        email="camille.martin@example.fr", display_name="Faux nom", email_verified_at=None
+    )
     Token.objects.create(user=squatted)
     user = camille()
     assert user.pk == squatted.pk
