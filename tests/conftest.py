@@ -51,6 +51,7 @@ def _rate_limit_windows_do_not_end_mid_test(monkeypatch):
     clock = _OneWindowClock(time.time() // 3600 * 3600 + 1830.5)
     monkeypatch.setattr("consultation.ratelimit.time", clock)
     monkeypatch.setattr("consultation.api.throttles.time", clock)
+    monkeypatch.setattr("consultation.identity.throttle.time", clock)
 
 
 @pytest.fixture

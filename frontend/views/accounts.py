@@ -7,7 +7,7 @@ consultation.actions.accounts decides and writes.
 import json
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from consultation.actions import accounts as account_actions
 from consultation.actions import privacy as privacy_actions
 from consultation.errors import ActionRefused
+from consultation.identity import second_factor, throttle
 from consultation.models import Contribution, Follow, Registration
 from consultation.ratelimit import check_rate, client_address
 from frontend import forms_accounts as forms
@@ -77,22 +78,29 @@ class LoginView(auth_views.LoginView):
     template_name = "frontend/accounts/login.html"
     redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
-        # Per address, not per IP: people at a workshop share one connection, while someone
-        # guessing a password targets one account. The default leaves room for typos.
-        email = request.POST.get("username", "").strip().lower()
-        try:
-            check_rate("login", email, settings.RATE_LIMITS.get("login", "20/h"))
-        except ActionRefused as exc:
-            form = self.get_form()
-            form.refuse(exc)
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
+    def form_invalid(self, form):
+        # The login throttle (consultation/identity/throttle.py) refused before any password
+        # was checked: 429 with the time to wait, the email kept in the form.
+        response = super().form_invalid(form)
+        return throttled_response(self.request, response)
 
     def form_valid(self, form):
         response = super().form_valid(form)
         messages.success(self.request, _("Vous êtes connecté·e."))
         return response
+
+
+def throttled_response(request, response):
+    refused = throttle.refused_sign_in(request)
+    if refused is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(refused.retry_after)
+    return response
+
+
+def admin_login(request, extra_context=None):
+    """The admin's login page under the same throttle as every door (429 when refused)."""
+    return throttled_response(request, admin.site.login(request, extra_context))
 
 
 class LogoutView(auth_views.LogoutView):
@@ -112,14 +120,15 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("frontend:password_reset_done")
 
     def form_valid(self, form):
-        # The same limit as sign-up: this form sends emails to addresses typed by anyone.
+        # This form sends emails to addresses typed by anyone: per target email and per
+        # address (consultation/identity/throttle.py).
         try:
-            check_rate(
-                "password_reset", client_address(self.request), settings.RATE_LIMITS["signup"]
-            )
-        except ActionRefused as exc:
+            throttle.check_password_reset(self.request, form.cleaned_data["email"])
+        except throttle.Throttled as exc:
             form.refuse(exc)
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         return super().form_valid(form)
 
 
@@ -171,6 +180,10 @@ def account(request):
         "contributions": contributions,
         "registrations": registrations,
         "follows": follows,
+        "second_factor": {
+            "staff": (staff := second_factor.is_staff_account(user)),
+            "enrolled": staff and second_factor.has_device(user),
+        },
     }
     return render(request, "frontend/accounts/account.html", context)
 

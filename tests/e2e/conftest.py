@@ -13,6 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.conftest import IN_CI
+from tests.staff import sign_in
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -154,7 +155,7 @@ def new_live_page(browser, daphne_server):
         context.set_default_timeout(15_000)
         if user is not None:
             client = Client()
-            client.force_login(user)
+            sign_in(client, user)
             cookie = client.cookies["sessionid"]
             context.add_cookies(
                 [{"name": "sessionid", "value": cookie.value, "url": daphne_server}]
