@@ -118,5 +118,14 @@ def reset_second_factor(user: User, password: str) -> None:
     The password is asked again so that an unattended open session cannot do it."""
     if not user.check_password(password or ""):
         raise ActionRefused(_("Mot de passe incorrect : rien n'est changé."), field="password")
+    remove_devices(user)
+
+
+def remove_devices(user: User) -> int:
+    """Every device of the account (app and recovery codes), e.g. by an administrator for
+    someone who lost both: their sessions lose the second factor at their next page."""
+    removed = 0
     for device in devices_for_user(user, confirmed=None):
         device.delete()
+        removed += 1
+    return removed

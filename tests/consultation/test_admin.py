@@ -407,3 +407,26 @@ def test_live_sessions_are_read_only_in_the_back_office_and_scoped(
     assert response.status_code == 403
     live_session.refresh_from_db()
     assert live_session.title == "Atelier en direct de Béthune"
+
+
+def test_an_administrator_resets_someones_second_factor(client, campaign, moderator):
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    their_session = Client()
+    sign_in(their_session, moderator)
+    queue = reverse("frontend:moderation", kwargs={"slug": campaign.slug})
+    assert their_session.get(queue).status_code == 200
+    sign_in(client, factories.UserFactory(is_staff=True, is_superuser=True))
+
+    response = client.post(
+        reverse("admin:consultation_user_changelist"),
+        {"action": "reset_second_factor", "_selected_action": [moderator.pk]},
+        follow=True,
+    )
+
+    assert "Double authentification réinitialisée pour 1 compte(s)" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=moderator).exists()
+    assert their_session.get(queue)["Location"].startswith(
+        reverse("frontend:second_factor_setup")
+    )
