@@ -427,6 +427,4 @@ def test_an_administrator_resets_someones_second_factor(client, campaign, modera
 
     assert "Double authentification réinitialisée pour 1 compte(s)" in response.content.decode()
     assert not TOTPDevice.objects.filter(user=moderator).exists()
-    assert their_session.get(queue)["Location"].startswith(
-        reverse("frontend:second_factor_setup")
-    )
+    assert their_session.get(queue)["Location"].startswith(reverse("frontend:second_factor_setup"))
