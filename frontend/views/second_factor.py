@@ -25,6 +25,11 @@ def _refused_status(exc: ActionRefused) -> int:
     return 429 if exc.code == "throttled" else 400
 
 
+def _keeping_next(request, page: str):
+    query = request.GET.urlencode()
+    return redirect(f"{reverse(page)}?{query}" if query else reverse(page))
+
+
 def _grouped(secret: str) -> str:
     """JBSWY3DP EHPK3PXP... : easier to copy by hand than 32 letters in a row."""
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
@@ -39,7 +44,7 @@ def verify(request):
     if gate.passes(request):
         return redirect(next_url)
     if not gate.has_device(request.user):
-        return redirect(f"{reverse('frontend:second_factor_setup')}?{request.GET.urlencode()}")
+        return _keeping_next(request, "frontend:second_factor_setup")
     form = forms.SecondFactorForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -68,7 +73,7 @@ def setup(request):
         return redirect("frontend:account")  # residents are never asked
     if gate.has_device(user):
         # Enrolling again replaces the device: only after a reset, never to get around it.
-        return redirect(f"{reverse('frontend:second_factor')}?{request.GET.urlencode()}")
+        return _keeping_next(request, "frontend:second_factor")
     device = actions.pending_device(user)
     form = forms.SecondFactorSetupForm(request.POST if request.method == "POST" else None)
     status = 200
@@ -88,7 +93,11 @@ def setup(request):
     context = {
         "form": form,
         "next": safe_next(request, ""),
-        "qr_svg": segno.make(device.config_url, error="m").svg_inline(scale=4, border=2),
+        "qr_svg": segno.make(device.config_url, error="m").svg_inline(
+            scale=4,
+            border=4,
+            light="#fff",  # a white margin: scannable on a dark theme too
+        ),
         "secret": _grouped(secret),
     }
     return render(request, "frontend/accounts/second_factor_setup.html", context, status=status)
