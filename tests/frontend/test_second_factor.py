@@ -244,3 +244,15 @@ def test_a_resident_sees_no_second_factor_and_is_sent_away_from_its_pages(client
 def test_the_pages_need_a_login(client):
     for url in (SETUP, VERIFY, RESET):
         assert client.get(url)["Location"].startswith(LOGIN)
+
+
+@pytest.mark.parametrize("password", ["", "x" * 5000])
+def test_bad_input_on_the_reset_page_is_a_french_error_and_resets_nothing(moderator, password):
+    client = Client()
+    sign_in(client, moderator)
+
+    response = client.post(RESET, {"password": password})
+
+    assert response.status_code == 400
+    assert "Le formulaire contient une erreur" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=moderator, confirmed=True).exists()
