@@ -24,6 +24,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from consultation.actions import second_factor as second_factor_actions
 from consultation.actions._validation import require_text
 from consultation.actions.answers import answer_contribution
 from consultation.actions.contributions import submit_contribution
@@ -655,6 +656,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "display_name"]
     ordering = ["email"]
     readonly_fields = ["last_login", "date_joined", "deleted_at"]
+    actions = ["reset_second_factor"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Profil"), {"fields": ["display_name", "postal_code"]}),
@@ -673,3 +675,14 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     ]
+
+    @admin.action(description=_("Réinitialiser la double authentification"), permissions=["change"])
+    def reset_second_factor(self, request, queryset):
+        # Someone who lost their phone and their recovery codes: they enrol again at their next
+        # staff page. Check who is asking by another channel than the account's email first.
+        removed = sum(second_factor_actions.remove_devices(user) for user in queryset)
+        self.message_user(
+            request,
+            _("Double authentification réinitialisée pour %(n)s compte(s) (%(d)s appareil(s)).")
+            % {"n": queryset.count(), "d": removed},
+        )

@@ -91,6 +91,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "widget_tweaks",
     "dsfr",
+    # Staff second factor: TOTP apps and single-use recovery codes (consultation/identity).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "consultation",
     "realtime",
     "frontend",
@@ -104,6 +108,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "consultation.identity.second_factor.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -200,6 +206,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
+    # Before ModelBackend: refuses a locked (account, address) before the password is checked.
+    "consultation.identity.throttle.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "frontend:login"
@@ -328,6 +336,25 @@ RATE_LIMITS["email_verification_address"] = env.str(
 RATE_LIMITS["live_commands"] = env.str("RATE_LIMIT_LIVE_COMMANDS", default="60/m")
 RATE_LIMITS["live_commands_staff"] = env.str("RATE_LIMIT_LIVE_COMMANDS_STAFF", default="300/m")
 LIVE_GUEST_SOCKETS_PER_ADDRESS = env_int("LIVE_GUEST_SOCKETS_PER_ADDRESS", default=300)
+
+# Every door that checks a password (login form, admin, API token) shares one policy
+# (consultation/identity/throttle.py): failures per (account, address) and per address, in
+# fixed windows of seconds. The owner from another address is never locked out. Password reset
+# is counted per target email and per address.
+LOGIN_THROTTLE = {
+    "PAIR_FAILURES": env_int("LOGIN_THROTTLE_PAIR_FAILURES", default=5),
+    "PAIR_WINDOW": env_int("LOGIN_THROTTLE_PAIR_WINDOW", default=900),
+    "ADDRESS_FAILURES": env_int("LOGIN_THROTTLE_ADDRESS_FAILURES", default=30),
+    "ADDRESS_WINDOW": env_int("LOGIN_THROTTLE_ADDRESS_WINDOW", default=3600),
+    "RESET_PER_EMAIL": env_int("LOGIN_THROTTLE_RESET_PER_EMAIL", default=3),
+    "RESET_PER_ADDRESS": env_int("LOGIN_THROTTLE_RESET_PER_ADDRESS", default=10),
+    "RESET_WINDOW": env_int("LOGIN_THROTTLE_RESET_WINDOW", default=3600),
+}
+# Staff second factor (TOTP): the name shown in the authenticator app; a wrong code doubles the
+# wait before the next try (1 s, 2 s, 4 s...), django-otp's own throttling.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Concertation")
+OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_TOTP_THROTTLE_FACTOR", default=1)
+OTP_STATIC_THROTTLE_FACTOR = env_int("OTP_STATIC_THROTTLE_FACTOR", default=1)
 
 LOGGING = {
     "version": 1,

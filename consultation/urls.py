@@ -3,13 +3,18 @@ from django.contrib import admin
 from django.urls import include, path
 
 from consultation.health import healthz
+from frontend.forms_accounts import AdminLoginForm
+from frontend.views.accounts import admin_login
 
 admin.site.site_header = "Concertation : administration"
 admin.site.site_title = "Administration de la concertation"
 admin.site.index_title = "Campagnes, phases, territoires et ateliers"
+# The admin's login shares the login throttle (consultation/identity/throttle.py).
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("api/", include("consultation.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

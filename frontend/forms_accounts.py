@@ -2,10 +2,12 @@
 the rules on emails, names and passwords live in consultation.actions.accounts."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
 from consultation.errors import ActionRefused
+from consultation.identity import throttle
 
 PASSWORD_HELP = _(
     "10 caractères au moins, pas uniquement des chiffres, ni trop courant, ni trop proche "
@@ -180,6 +182,23 @@ class LoginForm(AccessibleFormMixin, auth_forms.AuthenticationForm):
         # Addresses are stored in lower case (see AccountManager).
         return self.cleaned_data["username"].strip().lower()
 
+    def get_invalid_login_error(self):
+        return throttled_login_error(self.request) or super().get_invalid_login_error()
+
+
+def throttled_login_error(request) -> forms.ValidationError | None:
+    """The login throttle's refusal instead of "wrong password" when it stopped the sign-in
+    (the password was not even checked)."""
+    refused = throttle.refused_sign_in(request)
+    return forms.ValidationError(refused.message, code="throttled") if refused else None
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's login form, refused by the same throttle as every other door."""
+
+    def get_invalid_login_error(self):
+        return throttled_login_error(self.request) or super().get_invalid_login_error()
+
 
 class PasswordResetForm(AccessibleFormMixin, auth_forms.PasswordResetForm):
     email = forms.EmailField(
@@ -225,3 +244,37 @@ class DeleteAccountForm(AccessibleFormMixin, forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("Mot de passe incorrect : votre compte est conservé."))
         return password
+
+
+class SecondFactorForm(AccessibleFormMixin, forms.Form):
+    code = forms.CharField(
+        label=_("Code de vérification"),
+        help_text=_(
+            "Les 6 chiffres affichés par votre application d'authentification, ou l'un de vos "
+            "codes de secours."
+        ),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+
+class SecondFactorSetupForm(AccessibleFormMixin, forms.Form):
+    code = forms.CharField(
+        label=_("Code affiché par l'application"),
+        help_text=_("6 chiffres, par exemple 123456."),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+
+
+class SecondFactorResetForm(AccessibleFormMixin, forms.Form):
+    password = forms.CharField(
+        label=_("Votre mot de passe actuel"),
+        help_text=_("Pour confirmer qu'il s'agit bien de vous."),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

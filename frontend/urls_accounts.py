@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from frontend.views import accounts, legal, oidc
+from frontend.views import accounts, legal, oidc, second_factor
 
 urlpatterns = [
     path("compte/", accounts.account, name="account"),
@@ -14,6 +14,17 @@ urlpatterns = [
     path("compte/inscription/", accounts.signup, name="signup"),
     path("compte/connexion/", accounts.LoginView.as_view(), name="login"),
     path("compte/deconnexion/", accounts.LogoutView.as_view(), name="logout"),
+    path("compte/double-authentification/", second_factor.verify, name="second_factor"),
+    path(
+        "compte/double-authentification/activer/",
+        second_factor.setup,
+        name="second_factor_setup",
+    ),
+    path(
+        "compte/double-authentification/reinitialiser/",
+        second_factor.reset,
+        name="second_factor_reset",
+    ),
     path("compte/mes-donnees.json", accounts.personal_data, name="account_data"),
     path("compte/supprimer/", accounts.delete_account, name="account_delete"),
     path(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from consultation.actions.boards import Admission, admit, record_presence, run_command
 from consultation.errors import ActionRefused, PermissionRefused
+from consultation.identity import second_factor
 from consultation.live import audience_of, board_events_since, board_snapshot
 from consultation.models import Board, Participant
 from realtime import fanout, limits, wire
@@ -239,7 +240,7 @@ class BoardConsumer:
         admitted = admit(
             self.session_id,
             self.board_id,
-            user=self.scope.get("user"),
+            user=second_factor.scope_user(self.scope),
             participant_id=kept_id,
             token=token,
         )

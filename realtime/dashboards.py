@@ -18,6 +18,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
+from consultation.identity import second_factor
 from consultation.models import Campaign, OpinionGroups
 from consultation.rules import is_moderator
 from realtime.groups import opinion_group
@@ -49,7 +50,7 @@ class OpinionGroupsConsumer(AsyncJsonWebsocketConsumer):
 
     def _refusal(self, campaign_id: int) -> int | None:
         """None for the campaign's moderators and organisers; a close code for anyone else."""
-        user = self.scope.get("user")
+        user = second_factor.scope_user(self.scope)  # staff without it: as if signed out
         if user is None or not user.is_authenticated:
             return CLOSE_NOT_LOGGED_IN
         campaign = Campaign.objects.filter(pk=campaign_id).first()

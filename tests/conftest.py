@@ -56,6 +56,7 @@ def _rate_limit_windows_do_not_end_mid_test(monkeypatch):
     monkeypatch.setattr("consultation.ratelimit.time", clock)
     monkeypatch.setattr("consultation.api.throttles.time", clock)
     monkeypatch.setattr("realtime.limits.time", clock)
+    monkeypatch.setattr("consultation.identity.throttle.time", clock)
 
 
 @pytest.fixture

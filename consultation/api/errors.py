@@ -64,7 +64,10 @@ def exception_handler(exc, context):
         return _login_response(exc.message)
     if isinstance(exc, ActionRefused):
         code = status.HTTP_429_TOO_MANY_REQUESTS if exc.code == "throttled" else exc.status_code
-        return Response(_body(exc.message, exc.code, exc.field), status=code)
+        response = Response(_body(exc.message, exc.code, exc.field), status=code)
+        if getattr(exc, "retry_after", None):  # the login throttle says how long
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         return Response(_body(" ".join(exc.messages), "invalid"), status=400)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):

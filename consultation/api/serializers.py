@@ -416,6 +416,13 @@ class RegistrationResultSerializer(serializers.Serializer):
 class TokenInputSerializer(serializers.Serializer):
     email = TextField(label="Adresse électronique", max_length=254)
     password = TextField(label="Mot de passe", max_length=4096, trim_whitespace=False)
+    code = TextField(
+        label="Code de double authentification",
+        max_length=16,
+        required=False,
+        help_text="Obligatoire pour les comptes de l'équipe : le code à 6 chiffres de "
+        "l'application d'authentification, ou un code de secours.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):

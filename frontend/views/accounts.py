@@ -7,7 +7,7 @@ consultation.actions.accounts decides and writes.
 import json
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consultation.actions import accounts as account_actions
 from consultation.actions import privacy as privacy_actions
 from consultation.errors import ActionRefused
-from consultation.identity import oidc
+from consultation.identity import oidc, second_factor, throttle
 from consultation.identity.email_verification import address_to_verify, email_verification_token
 from consultation.models import Contribution, Follow, Registration, User
 from consultation.ratelimit import check_rate, client_address
@@ -102,22 +102,29 @@ class LoginView(auth_views.LoginView):
     template_name = "frontend/accounts/login.html"
     redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
-        # Per address, not per IP: people at a workshop share one connection, while someone
-        # guessing a password targets one account. The default leaves room for typos.
-        email = request.POST.get("username", "").strip().lower()
-        try:
-            check_rate("login", email, settings.RATE_LIMITS.get("login", "20/h"))
-        except ActionRefused as exc:
-            form = self.get_form()
-            form.refuse(exc)
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
+    def form_invalid(self, form):
+        # The login throttle (consultation/identity/throttle.py) refused before any password
+        # was checked: 429 with the time to wait, the email kept in the form.
+        response = super().form_invalid(form)
+        return throttled_response(self.request, response)
 
     def form_valid(self, form):
         response = super().form_valid(form)
         messages.success(self.request, _("Vous êtes connecté·e."))
         return response
+
+
+def throttled_response(request, response):
+    refused = throttle.refused_sign_in(request)
+    if refused is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(refused.retry_after)
+    return response
+
+
+def admin_login(request, extra_context=None):
+    """The admin's login page under the same throttle as every door (429 when refused)."""
+    return throttled_response(request, admin.site.login(request, extra_context))
 
 
 class LogoutView(auth_views.LogoutView):
@@ -143,14 +150,15 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("frontend:password_reset_done")
 
     def form_valid(self, form):
-        # The same limit as sign-up: this form sends emails to addresses typed by anyone.
+        # This form sends emails to addresses typed by anyone: per target email and per
+        # address (consultation/identity/throttle.py).
         try:
-            check_rate(
-                "password_reset", client_address(self.request), settings.RATE_LIMITS["signup"]
-            )
-        except ActionRefused as exc:
+            throttle.check_password_reset(self.request, form.cleaned_data["email"])
+        except throttle.Throttled as exc:
             form.refuse(exc)
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         return super().form_valid(form)
 
 
@@ -207,6 +215,10 @@ def account(request):
         "contributions": contributions,
         "registrations": registrations,
         "follows": follows,
+        "second_factor": {
+            "staff": (staff := second_factor.is_staff_account(user)),
+            "enrolled": staff and second_factor.has_device(user),
+        },
     }
     return render(request, "frontend/accounts/account.html", context)
 

@@ -13,6 +13,7 @@ from consultation.models import (
 )
 from consultation.models.contributions import Provenance
 from tests import factories
+from tests.staff import sign_in
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def foreign_proposal(other_campaign, other_resident):
 def as_staff(client, user):
     user.is_staff = True
     user.save()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 
@@ -232,7 +233,7 @@ def test_the_contribution_list_costs_the_same_for_many_rows(
     # session, user, roles (once for every permission check), campaign and theme filters,
     # two counts, model permissions (user, groups), the page of rows with its counts, and the
     # date hierarchy (range, days): 12, whatever the number of rows.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):  # +1: the staff gate's second-factor device
         response = client.get(reverse("admin:consultation_contribution_changelist"))
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 30
@@ -240,7 +241,7 @@ def test_the_contribution_list_costs_the_same_for_many_rows(
 
 def test_a_superuser_sees_every_campaign(client, campaign, other_campaign):
     admin_user = factories.UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin_user)
+    sign_in(client, admin_user)
     response = client.get(reverse("admin:consultation_campaign_changelist"))
     assert campaign.title in response.content.decode()
     assert other_campaign.title in response.content.decode()
@@ -287,7 +288,7 @@ def filled_campaign(
 
 @pytest.mark.parametrize("model", ADMIN_PAGES)
 def test_every_back_office_page_opens_for_a_superuser(client, filled_campaign, model):
-    client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
+    sign_in(client, factories.UserFactory(is_staff=True, is_superuser=True))
     listing = client.get(reverse(f"admin:consultation_{model}_changelist"))
     assert listing.status_code == 200
     rows = listing.context["cl"].result_list
@@ -308,7 +309,7 @@ def test_an_organiser_opens_their_pages_and_the_answer_history(
 
 
 def test_a_superuser_creates_an_account_with_an_email_and_no_username(client, db):
-    client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
+    sign_in(client, factories.UserFactory(is_staff=True, is_superuser=True))
     response = client.post(
         reverse("admin:consultation_user_add"),
         {
@@ -406,3 +407,24 @@ def test_live_sessions_are_read_only_in_the_back_office_and_scoped(
     assert response.status_code == 403
     live_session.refresh_from_db()
     assert live_session.title == "Atelier en direct de Béthune"
+
+
+def test_an_administrator_resets_someones_second_factor(client, campaign, moderator):
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    their_session = Client()
+    sign_in(their_session, moderator)
+    queue = reverse("frontend:moderation", kwargs={"slug": campaign.slug})
+    assert their_session.get(queue).status_code == 200
+    sign_in(client, factories.UserFactory(is_staff=True, is_superuser=True))
+
+    response = client.post(
+        reverse("admin:consultation_user_changelist"),
+        {"action": "reset_second_factor", "_selected_action": [moderator.pk]},
+        follow=True,
+    )
+
+    assert "Double authentification réinitialisée pour 1 compte(s)" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=moderator).exists()
+    assert their_session.get(queue)["Location"].startswith(reverse("frontend:second_factor_setup"))

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from consultation.models import Campaign, OpinionGroups, User
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def test_the_demo_publishes_its_opinion_groups_once():
 
     organiser = User.objects.get(email="organisation@demo.concertation.fr")
     client = Client()
-    client.force_login(organiser)
+    sign_in(client, organiser)
     page = client.get(reverse("frontend:results", args=[SLUG])).content.decode()
     assert "Carte des participant·es et des groupes d'opinion" in page
     dashboard = client.get(reverse("frontend:workbench_opinions", args=[SLUG]))

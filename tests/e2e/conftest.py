@@ -13,6 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.conftest import IN_CI
+from tests.staff import sign_in
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -154,7 +155,7 @@ def new_live_page(browser, daphne_server):
         context.set_default_timeout(15_000)
         if user is not None:
             client = Client()
-            client.force_login(user)
+            sign_in(client, user)
             cookie = client.cookies["sessionid"]
             context.add_cookies(
                 [{"name": "sessionid", "value": cookie.value, "url": daphne_server}]
@@ -165,3 +166,39 @@ def new_live_page(browser, daphne_server):
     yield open_page
     for context in contexts:
         context.close()
+
+
+# --- Staff second factor in the browser -------------------------------------------------------
+
+
+def pass_second_factor(page) -> None:
+    """After the password, a staff account is asked to enrol or for its code: answer as a
+    person with an authenticator app would (the code computed from the secret shown, or from
+    the device enrolled earlier). A resident's page is left alone."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.staff import code_from_secret, current_code
+
+    page.wait_for_load_state()
+    if "/compte/double-authentification/activer/" in page.url:
+        secret = page.locator("#cle-secrete").inner_text()
+        page.get_by_label("Code affiché par l'application").fill(code_from_secret(secret))
+        page.get_by_role("button", name="Activer la double authentification").click()
+        page.get_by_role("link", name="J'ai noté mes codes, continuer").click()
+    elif "/compte/double-authentification/" in page.url:
+        email = _signed_in_email(page)
+        device = TOTPDevice.objects.get(user__email=email, confirmed=True)
+        # The next 30 s's code: the one used at enrolment cannot be used twice.
+        page.get_by_label("Code de vérification").fill(current_code(device, steps_ahead=1))
+        page.get_by_role("button", name="Valider le code").click()
+    page.wait_for_load_state()
+
+
+def _signed_in_email(page) -> str:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from consultation.models import User
+
+    cookie = next(c for c in page.context.cookies() if c["name"] == "sessionid")
+    user_id = SessionStore(session_key=cookie["value"]).get("_auth_user_id")
+    return User.objects.get(pk=user_id).email

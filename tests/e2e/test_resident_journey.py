@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from consultation.models import Comment, Contribution, Registration, Support
 from tests import factories
-from tests.e2e.conftest import serious_accessibility_issues
+from tests.e2e.conftest import pass_second_factor, serious_accessibility_issues
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -65,6 +65,7 @@ def _log_in(page, email, password):
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label(re.compile(r"^Mot de passe")).fill(password)
     page.get_by_role("button", name="Se connecter").click()
+    pass_second_factor(page)  # staff only; a resident's page is left alone
 
 
 def test_a_resident_takes_part_and_reads_the_official_answer(new_page, demo):

@@ -11,7 +11,7 @@ from consultation.actions.synthesis import create_section, publish_version, save
 from consultation.models import Campaign, CampaignRole, OfficialAnswer
 from consultation.models.contributions import Provenance
 from tests import factories
-from tests.e2e.conftest import serious_accessibility_issues
+from tests.e2e.conftest import pass_second_factor, serious_accessibility_issues
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -47,6 +47,7 @@ def _log_in(page, email):
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label(re.compile(r"^Mot de passe")).fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    pass_second_factor(page)  # staff only; a resident's page is left alone
     expect(page.get_by_role("button", name="Se déconnecter").first).to_be_attached()
 
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from consultation.models import CampaignRole, Contribution, Merge, Support, SynthesisSection
 from tests import factories
-from tests.e2e.conftest import serious_accessibility_issues
+from tests.e2e.conftest import pass_second_factor, serious_accessibility_issues
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -51,6 +51,7 @@ def _log_in(page, email):
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label(re.compile(r"^Mot de passe")).fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    pass_second_factor(page)  # staff only; a resident's page is left alone
     expect(page.get_by_role("button", name="Se déconnecter").first).to_be_attached()
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from consultation.actions.boards import close_session, join_session, open_session, run_command
 from consultation.models import Card, DotVote, Participant
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -314,7 +315,7 @@ def test_staff_at_a_table_edit_their_card_and_come_back_to_that_table(
     client, live_session, board, host, facilitator
 ):
     card = add_card(host, board, "Note de l'animatrice")
-    client.force_login(facilitator)
+    sign_in(client, facilitator)
     page = client.get(f"{board_url(live_session)}?table={board.pk}").content.decode()
     action = f"{my_card_url(live_session)}?table={board.pk}"
     assert f'action="{action}"' in page
@@ -337,7 +338,7 @@ def test_past_the_writing_steps_the_card_form_gives_way_to_a_note(
     assert "data-live-add-closed>" in page
     # Staff add cards at any step: their form stays.
     staff = Client()
-    staff.force_login(facilitator)
+    sign_in(staff, facilitator)
     page = staff.get(f"{board_url(live_session)}?table={board.pk}").content.decode()
     assert "data-live-add>" in page
     assert "data-live-add-closed hidden>" in page

@@ -18,6 +18,7 @@ from consultation.actions.boards import (
 )
 from consultation.models import Card, Participant
 from tests import factories
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +188,7 @@ def test_card_text_is_plain_text_on_every_page(client, live_session, board, gues
     add_card(guest, board, '<script>alert("x")</script><b>gras</b>')
     join_as_guest(client, live_session)
     pages = [client.get(board_url(live_session)).content.decode()]
-    client.force_login(facilitator)
+    sign_in(client, facilitator)
     for name in ("live_console", "live_projection", "live_print"):
         url = reverse(f"frontend:{name}", kwargs={"pk": live_session.pk})
         pages.append(client.get(url).content.decode())
@@ -204,7 +205,7 @@ def test_hidden_cards_are_not_drawn_for_participants_but_are_for_staff(
     run_command(host, board, command("card.hide", card=card.pk, reason="off_topic"))
     join_as_guest(client, live_session)
     assert "Un message hors sujet" not in client.get(board_url(live_session)).content.decode()
-    client.force_login(moderator)
+    sign_in(client, moderator)
     page = client.get(board_url(live_session, table=board.pk)).content.decode()
     assert "Un message hors sujet" in page
     assert "Masquée" in page
@@ -220,7 +221,7 @@ def test_anonymous_mode_hides_authors_from_participants(
     page = client.get(board_url(live_session)).content.decode()
     assert "Une idée sans nom" in page
     assert 'class="live-card__author">Camille' not in page
-    client.force_login(facilitator)
+    sign_in(client, facilitator)
     console = client.get(reverse("frontend:live_console", kwargs={"pk": live_session.pk}))
     assert 'class="live-card__author">Camille' in console.content.decode()
 
@@ -234,7 +235,7 @@ def test_staff_choose_the_table_participants_cannot(client, facilitator, worksho
     page = client.get(board_url(session, table=other_table.pk)).content.decode()
     assert f'data-board="{guest.board_id}"' in page
     staff = Client()
-    staff.force_login(facilitator)
+    sign_in(staff, facilitator)
     page = staff.get(board_url(session, table=second.pk)).content.decode()
     assert f'data-board="{second.pk}"' in page
     assert staff.get(board_url(session, table=999999)).status_code == 404
@@ -355,5 +356,5 @@ def test_an_outsiders_campaign_session_is_not_reachable_by_its_staff(client, liv
     CampaignRole.objects.create(
         campaign=other_campaign, user=outsider, role=CampaignRole.Role.FACILITATOR
     )
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert client.get(board_url(live_session))["Location"] == JOIN

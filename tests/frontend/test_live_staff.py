@@ -15,6 +15,7 @@ from consultation.actions.boards import join_session, open_session, resolve_part
 from consultation.models import CampaignRole, Card, CommandReceipt, Contribution, LiveSession
 from consultation.models.contributions import Provenance
 from tests import factories
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +64,7 @@ def outsider(db):
 
 def logged_in(persona_user) -> Client:
     client = Client()
-    client.force_login(persona_user)
+    sign_in(client, persona_user)
     return client
 
 
@@ -185,7 +186,7 @@ def test_closing_asks_first_then_closes(live_session, facilitator):
 
 def test_closing_needs_the_csrf_token(live_session, facilitator):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(facilitator)
+    sign_in(client, facilitator)
     assert client.post(url("live_close", live_session)).status_code == 403
     live_session.refresh_from_db()
     assert live_session.is_open
@@ -317,7 +318,7 @@ def test_console_commands_are_for_the_campaigns_staff(client, live_session, boar
 
 def test_console_commands_need_the_csrf_token(live_session, board, facilitator):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(facilitator)
+    sign_in(client, facilitator)
     data = {"type": "session.lock", "board": board.pk, "page": str(uuid.uuid4())}
     assert client.post(url("live_command", live_session), data).status_code == 403
 
@@ -331,11 +332,11 @@ def test_the_console_costs_a_fixed_number_of_queries_per_table(
         add_card(guest, board, f"Carte {n}")
     # live session, Django session, user, roles, participant, boards, then per table: board,
     # dot counts, cards, boards, columns, clusters, my dots, participants; none per card.
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(18):  # +2: staff gate, role and second-factor device
         client.get(url("live_console", live_session))
     for n in range(15):
         add_card(guest, board, f"Encore {n}")
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(18):  # +2: staff gate, role and second-factor device
         client.get(url("live_console", live_session))
 
 

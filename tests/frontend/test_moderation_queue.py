@@ -14,6 +14,7 @@ from consultation.actions.moderation import Seen, moderate, report_content
 from consultation.models import CampaignRole, ModerationDecision, Tag
 from consultation.models.contributions import Provenance, Visibility
 from tests import factories
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def outsider_moderator():
 
 
 def as_moderator(client, moderator):
-    client.force_login(moderator)
+    sign_in(client, moderator)
     return client
 
 
@@ -86,14 +87,14 @@ def test_the_pages_do_not_exist_for_anyone_but_the_campaigns_moderators(
     request, client, campaign, persona, url
 ):
     person = outsider_moderator() if persona == "outsider" else request.getfixturevalue(persona)
-    client.force_login(person)
+    sign_in(client, person)
     assert client.get(url(campaign)).status_code == 404
 
 
 @pytest.mark.parametrize("persona", ["moderator", "organiser"])
 @pytest.mark.parametrize("url", [queue_url, log_url])
 def test_moderators_and_organisers_open_the_pages(request, client, campaign, persona, url):
-    client.force_login(request.getfixturevalue(persona))
+    sign_in(client, request.getfixturevalue(persona))
     response = client.get(url(campaign))
     assert response.status_code == 200
     assert "Modération" in response.content.decode()
@@ -102,9 +103,9 @@ def test_moderators_and_organisers_open_the_pages(request, client, campaign, per
 @pytest.mark.parametrize("persona", ["anonymous", "resident", "facilitator", "outsider"])
 def test_no_one_else_can_decide_through_the_page(request, client, campaign, proposal, persona):
     if persona == "outsider":
-        client.force_login(outsider_moderator())
+        sign_in(client, outsider_moderator())
     elif persona != "anonymous":
-        client.force_login(request.getfixturevalue(persona))
+        sign_in(client, request.getfixturevalue(persona))
     response = client.post(
         queue_url(campaign),
         {"targets": [value(proposal)], "action": "hide", "reason": "spam"},
@@ -125,7 +126,7 @@ def test_no_one_else_can_decide_through_the_page(request, client, campaign, prop
 def test_the_campaign_menu_offers_moderation_to_its_moderators_only(
     request, client, campaign, persona, shown
 ):
-    client.force_login(request.getfixturevalue(persona))
+    sign_in(client, request.getfixturevalue(persona))
     page = client.get(campaign.get_absolute_url()).content.decode()
     assert (f'href="{queue_url(campaign)}"' in page) is shown
 
@@ -287,7 +288,7 @@ def test_the_queue_query_count_does_not_grow(
     # paginator count, one page of (kind, id, date, open reports), contributions (authors,
     # themes, workshops joined), their tags, comments (authors, contributions joined),
     # statements (authors, themes joined), the page's open reports, the menu's campaigns.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(16):  # +2: staff gate, role and second-factor device
         response = client.get(queue_url(campaign))
     assert len(response.context["rows"]) == 3 * per_kind
 
@@ -496,7 +497,7 @@ def test_tagging_a_comment_is_refused_in_french(client, moderator, campaign, pro
 
 def test_deciding_without_a_csrf_token_is_forbidden(moderator, campaign, proposal):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(moderator)
+    sign_in(client, moderator)
     response = client.post(
         queue_url(campaign), {"targets": [value(proposal)], "action": "hide", "reason": "spam"}
     )
@@ -605,7 +606,7 @@ def test_the_log_query_count_does_not_grow(
     as_moderator(client, moderator).get(log_url(campaign))
     # session, user, campaign, phases, the person's roles, count, one page of decisions
     # (moderators joined), the comments' contributions, the menu's campaigns.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):  # +2: staff gate, role and second-factor device
         response = client.get(log_url(campaign))
     assert len(response.context["page_obj"].object_list) == count
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from consultation.models import Report
 from consultation.models.contributions import Visibility
 from tests import factories
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -266,6 +267,6 @@ def test_statements_offer_a_report_link_except_to_their_author(client, resident,
 
 def test_a_hidden_contribution_shown_to_moderators_has_no_report_link(client, moderator, campaign):
     hidden = factories.ContributionFactory(campaign=campaign, visibility=Visibility.HIDDEN)
-    client.force_login(moderator)
+    sign_in(client, moderator)
     page = client.get(contribution_url(hidden)).content.decode()
     assert report_url(campaign, "contribution", hidden.pk) not in _hrefs(page)

@@ -10,6 +10,7 @@ from consultation import opendata
 from consultation.models import Campaign
 from tests import factories
 from tests.consultation.test_opendata import validate_package
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,7 @@ def test_before_the_results_are_public_only_staff_get_the_data(client, campaign,
     campaign.save()
     assert client.get(page_url(campaign)).status_code == 404
     assert client.get(file_url(campaign, "contributions.csv")).status_code == 404
-    client.force_login(moderator)
+    sign_in(client, moderator)
     response = client.get(page_url(campaign))
     assert response.status_code == 200
     assert "Aperçu, pas encore public" in response.content.decode()

@@ -21,6 +21,7 @@ from consultation.models import (
 from consultation.models.contributions import Visibility
 from frontend.views.opinions import MAP_DOT_LIMIT, opinion_map
 from tests import factories
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def url(campaign, name="workbench_opinions", **kwargs) -> str:
 def logged_in(user) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 
@@ -137,7 +138,7 @@ def test_the_buttons_only_answer_post_and_the_pages_only_get(campaign, organiser
 
 def test_a_post_without_its_csrf_token_is_refused(campaign, organiser, computed):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.post(url(campaign, "workbench_opinions_publish", pk=computed.pk))
     assert response.status_code == 403
     assert OpinionGroups.objects.published_for(campaign) is None
@@ -152,14 +153,14 @@ def test_the_dashboard_query_count_is_pinned_and_does_not_grow(
     client.get(url(campaign))  # the session is warm
     # session, user, campaign, its phases, roles (campaign menu and workbench, once), the kept
     # computations, the shown one, its statements, the site menu's campaigns
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):  # +2: staff gate, role and second-factor device
         assert client.get(url(campaign)).status_code == 200
     vote_in_camps(campaign, camps=3, per_camp=30, prefix="Autre")
     for _ in range(4):
         recompute_opinion_groups(campaign, force=True)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):  # +2: staff gate, role and second-factor device
         assert client.get(url(campaign)).status_code == 200
-    with django_assert_num_queries(8):  # no site menu in the fragment
+    with django_assert_num_queries(10):  # no site menu in the fragment; +2: staff gate
         assert client.get(url(campaign, "workbench_opinions_content")).status_code == 200
 
 

@@ -21,6 +21,7 @@ from consultation.models import (
 )
 from consultation.models.contributions import Provenance, Visibility
 from tests import factories
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +85,7 @@ def test_the_campaign_staff_preview_unpublished_results_with_a_banner(
     client, campaign, request, persona, visibility
 ):
     set_results(campaign, visibility)
-    client.force_login(request.getfixturevalue(persona))
+    sign_in(client, request.getfixturevalue(persona))
     response = client.get(results_url(campaign))
     assert response.status_code == 200
     assert PREVIEW in response.content.decode()
@@ -95,7 +96,7 @@ def test_staff_of_another_campaign_do_not_see_unpublished_results(client, campai
     organiser = factories.UserFactory()
     other.roles.create(user=organiser, role="organiser")
     set_results(campaign, "hidden")
-    client.force_login(organiser)
+    sign_in(client, organiser)
     assert client.get(results_url(campaign)).status_code == 404
     assert client.get(pdf_url(campaign)).status_code == 404
 
@@ -282,7 +283,7 @@ def test_organisers_get_links_to_answer_a_whole_automatic_theme(client, closed, 
     factories.ContributionFactory(campaign=closed, topic=topic)
     url = reverse("frontend:answer_topic", args=[closed.slug, topic.pk])
     assert url not in client.get(results_url(closed)).content.decode()
-    client.force_login(organiser)
+    sign_in(client, organiser)
     assert url in client.get(results_url(closed)).content.decode()
 
 
@@ -305,7 +306,7 @@ def _populate(campaign, n, commune, theme):
 def test_the_query_count_does_not_grow_with_the_contributions(
     client, closed, organiser, commune, theme, moderator
 ):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     _populate(closed, 2, commune, theme)
     with CaptureQueriesContext(connection) as few:
         assert client.get(results_url(closed)).status_code == 200
@@ -321,7 +322,7 @@ def test_the_query_count_does_not_grow_with_the_contributions(
 def test_the_pdf_report_follows_the_same_visibility(client, campaign, organiser):
     set_results(campaign, "after_close")
     assert client.get(pdf_url(campaign)).status_code == 404
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.get(pdf_url(campaign))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"

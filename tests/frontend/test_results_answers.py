@@ -8,6 +8,7 @@ from django.urls import reverse
 from consultation.models import OfficialAnswer
 from consultation.models.contributions import Visibility
 from tests import factories
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def url(campaign, topic):
 
 
 def test_the_page_lists_what_the_answer_will_reach(client, campaign, topic, members, organiser):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.get(url(campaign, topic))
     assert response.status_code == 200
     page = response.content.decode()
@@ -49,7 +50,7 @@ def test_the_page_lists_what_the_answer_will_reach(client, campaign, topic, memb
 def test_an_organiser_answers_every_published_contribution_of_the_theme(
     client, campaign, topic, members, organiser, mailoutbox
 ):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.post(url(campaign, topic), {"status": "accepted", "body": BODY})
     assert response.status_code == 302
     answered = OfficialAnswer.objects.filter(status="accepted", body=BODY)
@@ -70,7 +71,7 @@ def test_an_organiser_answers_every_published_contribution_of_the_theme(
 def test_mistakes_are_explained_in_french_and_nothing_is_answered(
     client, campaign, topic, members, organiser, data, error
 ):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.post(url(campaign, topic), data)
     assert response.status_code == 400
     page = response.content.decode()
@@ -82,7 +83,7 @@ def test_mistakes_are_explained_in_french_and_nothing_is_answered(
 def test_a_theme_without_published_contribution_is_refused(client, campaign, organiser):
     empty = campaign.topics.create(label="Vide")
     factories.ContributionFactory(campaign=campaign, topic=empty, visibility=Visibility.HIDDEN)
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.post(url(campaign, empty), {"status": "accepted", "body": BODY})
     assert response.status_code == 400
     assert "Ce thème ne contient aucune contribution publiée." in response.content.decode()
@@ -97,7 +98,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, campaign, topic):
 
 @pytest.mark.parametrize("persona", ["resident", "moderator", "facilitator"])
 def test_only_organisers_may_answer(client, campaign, topic, members, request, persona):
-    client.force_login(request.getfixturevalue(persona))
+    sign_in(client, request.getfixturevalue(persona))
     assert client.get(url(campaign, topic)).status_code == 404
     response = client.post(url(campaign, topic), {"status": "accepted", "body": BODY})
     assert response.status_code == 404
@@ -108,7 +109,7 @@ def test_a_theme_of_another_campaign_is_not_found(client, campaign, organiser):
     other = factories.CampaignFactory()
     foreign = other.topics.create(label="Ailleurs")
     factories.ContributionFactory(campaign=other, topic=foreign)
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.post(url(campaign, foreign), {"status": "accepted", "body": BODY})
     assert response.status_code == 404
     assert not OfficialAnswer.objects.exists()

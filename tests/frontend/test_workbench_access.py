@@ -11,6 +11,7 @@ from consultation.actions.merges import merge_contributions
 from consultation.actions.synthesis import create_section, save_version
 from consultation.models import CampaignRole, Merge, SynthesisSection, SynthesisVersion, Topic
 from tests import factories
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,7 @@ def other_moderator(db):
 def _client(user) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 
@@ -116,7 +117,7 @@ def test_an_unknown_campaign_is_a_404(moderator, setting):
 
 def test_a_post_without_its_csrf_token_is_refused(campaign, moderator, setting):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(moderator)
+    sign_in(client, moderator)
     response = client.post(posts(campaign, setting)["unmerge"])
     assert response.status_code == 403
     assert Merge.objects.get().undone_at is None

@@ -14,6 +14,7 @@ from consultation.models import Contribution, SynthesisSection, SynthesisVersion
 from consultation.models.contributions import Visibility
 from frontend.views.workbench_synthesis import line_diff
 from tests import factories
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def url(campaign, name, **kwargs) -> str:
 
 def logged_in(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 
@@ -331,17 +332,17 @@ def test_the_pages_cost_the_same_queries_however_many_sections_and_versions(
     page = url(campaign, "section", pk=section.pk)
     # Session, user, campaign, phases, roles, menu's campaigns, sections with their version
     # counts, the themes offered by the new section's form.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):  # +2: staff gate, role and second-factor device
         client.get(url(campaign, "synthesis"))
     # Session, user, campaign, phases, the section, its versions, their bodies shown, roles
     # (publish button), contributions to cite, menu's campaigns.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):  # +2: staff gate, role and second-factor device
         client.get(page + "?comparer=1")
     grow(6)
     factories.ContributionFactory.create_batch(8, campaign=campaign, topic=section.topic)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):  # +2: staff gate, role and second-factor device
         response = client.get(url(campaign, "synthesis"))
     assert len(response.context["sections"]) == 8
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):  # +2: staff gate, role and second-factor device
         response = client.get(page + "?comparer=7")
     assert len(response.context["versions"]) == 7 and len(response.context["sources"]) == 11

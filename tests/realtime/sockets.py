@@ -15,6 +15,7 @@ from django.conf import settings
 from django.test import Client
 
 from consultation.asgi import application
+from tests.staff import sign_in
 
 WAIT = 10  # seconds: a ceiling for messages that must come, never a measure
 ORIGIN = (b"origin", b"http://testserver")
@@ -38,7 +39,7 @@ def path_of(board) -> str:
 
 def login_cookie(user) -> str:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 

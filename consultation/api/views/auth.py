@@ -33,17 +33,24 @@ class TokenView(APIView):
         summary="Obtenir un jeton d'API",
         description="Échange l'adresse électronique et le mot de passe d'un compte contre un "
         "jeton, à envoyer ensuite dans l'en-tête « Authorization: Token <jeton> ». Le même "
-        "jeton est rendu à chaque demande. Limité à 10 tentatives par minute et par adresse IP.",
+        "jeton est rendu à chaque demande. Limité à 10 tentatives par minute et par adresse IP, "
+        "et soumis aux mêmes limites d'échecs que le formulaire de connexion (réponse 429 avec "
+        "Retry-After). Les comptes de l'équipe joignent leur code de double authentification.",
         request=s.TokenInputSerializer,
         responses={
             200: s.TokenSerializer,
             **error_responses(
-                400, e400="Champ manquant, ou adresse électronique ou mot de passe incorrect."
+                400,
+                403,
+                e400="Champ manquant, ou adresse électronique ou mot de passe incorrect.",
+                e403="Compte de l'équipe : code de double authentification manquant.",
             ),
         },
         auth=[],
     )
     def post(self, request):
         data = parse_input(s.TokenInputSerializer, request.data)
-        token = issue_api_token(request, email=data["email"], password=data["password"])
+        token = issue_api_token(
+            request, email=data["email"], password=data["password"], code=data.get("code", "")
+        )
         return Response(s.TokenSerializer({"token": token.key}).data)

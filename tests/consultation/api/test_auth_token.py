@@ -1,7 +1,9 @@
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from consultation.models import Support
+from tests.staff import current_code
 
 URL = "/api/v1/auth/token/"
 PASSWORD = "mot-de-passe-solide-42"
@@ -84,4 +86,35 @@ def test_guessing_passwords_is_throttled_with_429(api, resident, settings):
     assert blocked.status_code == 429
     assert blocked.json()["code"] == "throttled"
     assert "Requête ralentie" in blocked.json()["detail"]
+    assert not Token.objects.exists()
+
+
+def test_a_staff_account_gets_a_token_only_with_its_second_factor(api, moderator, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # wrong code then right code, no wall-clock wait
+    device = TOTPDevice.objects.create(user=moderator, name="Téléphone", confirmed=True)
+    payload = {"email": moderator.email, "password": PASSWORD}
+
+    missing = api.post(URL, payload, format="json")
+    wrong = api.post(URL, {**payload, "code": "000000"}, format="json")
+    mistyped = api.post(URL, {**payload, "code": 123456}, format="json")
+    right = api.post(URL, {**payload, "code": current_code(device)}, format="json")
+
+    assert missing.status_code == 403
+    assert missing.json()["code"] == "second_factor_required"
+    assert "double authentification" in missing.json()["detail"]
+    assert wrong.status_code == 400
+    assert wrong.json()["code"] == "invalid_code"
+    assert mistyped.status_code == 400
+    assert mistyped.json()["field"] == "code"
+    assert right.status_code == 200
+    assert right.json()["token"] == Token.objects.get(user=moderator).key
+
+
+def test_a_staff_account_without_a_device_gets_no_token(api, moderator):
+    response = api.post(
+        URL, {"email": moderator.email, "password": PASSWORD, "code": "123456"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "Aucune double authentification" in response.json()["detail"]
     assert not Token.objects.exists()

@@ -8,10 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from consultation.identity.second_factor import has_second_factor
-from consultation.models import ExternalIdentity, User
+from consultation.models import CampaignRole, ExternalIdentity, User
+from tests import factories
 from tests.oidc_provider import PROCONNECT_2FA
 from tests.services import free_port
 
@@ -418,6 +420,32 @@ def test_proconnect_with_a_plain_acr_is_no_second_factor(browser, proconnect, pe
     assert "Bienvenue Morgane." in page_text(response)
     assert User.objects.get().external_identities.get().siret == "13000000000022"
     assert not has_second_factor(response.wsgi_request)
+
+
+def test_an_agent_with_a_plain_acr_enrols_a_second_factor_before_staff_pages(
+    browser, proconnect, person_at, settings
+):
+    settings.PROCONNECT_STAFF_ACR = [PROCONNECT_2FA]
+    sign_in(browser, person_at(proconnect), "proconnect", "agent", "mot-de-passe-agent")
+    campaign = factories.CampaignFactory()
+    CampaignRole.objects.create(
+        campaign=campaign, user=User.objects.get(), role=CampaignRole.Role.MODERATOR
+    )
+    response = browser.get(reverse("frontend:moderation", kwargs={"slug": campaign.slug}))
+    assert response["Location"].startswith(reverse("frontend:second_factor_setup"))
+
+
+def test_an_agent_with_a_two_factor_acr_opens_staff_pages_at_once(
+    browser, proconnect, person_at, settings
+):
+    settings.PROCONNECT_STAFF_ACR = [PROCONNECT_2FA]
+    sign_in(browser, person_at(proconnect), "proconnect", "agent-2fa", "mot-de-passe-agent-2fa")
+    campaign = factories.CampaignFactory()
+    CampaignRole.objects.create(
+        campaign=campaign, user=User.objects.get(), role=CampaignRole.Role.MODERATOR
+    )
+    response = browser.get(reverse("frontend:moderation", kwargs={"slug": campaign.slug}))
+    assert response.status_code == 200
 
 
 def test_proconnect_asks_for_acr_and_amr_through_the_claims_parameter(browser, proconnect):
