@@ -31,8 +31,9 @@ PROCONNECT_PLAIN = "https://proconnect.gouv.fr/assurance/self-asserted"
 # Our site as the provider knows it: the test client (127.0.0.1) and Django's live server
 # (localhost), on any port.
 HOSTS = ("127.0.0.1", "localhost")
-# oidc-provider 9 uses URL.parse (Node.js 20.18 and later).
-MINIMUM_NODE = (20, 18)
+# oidc-provider 8 supports Node.js 18 LTS (18.12) and later: Debian 12 ships 18.19. (Its
+# version 9 needs 20.18.)
+MINIMUM_NODE = (18, 12)
 
 ACCOUNTS = {
     "franceconnect": [
@@ -111,12 +112,20 @@ def node_missing() -> str | None:
     version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
     major, minor = (int(part) for part in version.strip().lstrip("v").split(".")[:2])
     if (major, minor) < MINIMUM_NODE:
-        return f"oidc-provider 9 demande Node.js 20.18 ou plus récent (trouvé : {version.strip()})"
+        return f"oidc-provider 8 demande Node.js 18.12 ou plus récent (trouvé : {version.strip()})"
     return None
 
 
+def installed_version(package: str) -> str | None:
+    manifest = HERE / "node_modules" / package / "package.json"
+    return json.loads(manifest.read_text())["version"] if manifest.exists() else None
+
+
 def install_node_modules() -> None:
-    if not (HERE / "node_modules" / "oidc-provider").exists():
+    """npm ci when node_modules lacks the versions package.json pins (a first run, or a
+    node_modules left by an earlier pin)."""
+    pinned = json.loads((HERE / "package.json").read_text())["dependencies"]
+    if any(installed_version(name) != version for name, version in pinned.items()):
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True, capture_output=True
         )

@@ -10,8 +10,9 @@
 //                "application_type"}],
 //   "accounts": [{"login", "password", "sub", "claims": {...}, "acr", "amr": [...]}]}
 //
-// "application_type": "native" lets a loopback redirect URI match on any port (RFC 8252 7.3):
-// the tests do not know Daphne's port when the provider starts.
+// "application_type": "native" lets a loopback redirect URI match on any port (RFC 8252 7.3),
+// and its post-logout redirect URI too (see postLogoutRedirectUriAllowed below): the tests do
+// not know Daphne's port when the provider starts.
 //
 // Test-only switches (loopback only, never in a real provider):
 //   POST /__test/bad-userinfo-signature   userinfo is signed with a key absent from the JWKS
@@ -193,6 +194,31 @@ const provider = new Provider(issuer, {
     ctx.body = page('Erreur', `<p>${escape(out.error)} : ${escape(out.error_description ?? '')}</p>`);
   },
 });
+
+// oidc-provider 8 lets a native client's loopback redirect_uri match on any port, but its
+// post_logout_redirect_uri only exactly (version 9 does both): the same rule for both here, or
+// Django's live server could not be sent back after the logout.
+const LOOPBACKS = new Set(['localhost', '127.0.0.1', '[::1]']);
+function withoutLoopbackPort(uri) {
+  let url;
+  try {
+    url = new URL(uri);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' || !LOOPBACKS.has(url.hostname)) return null;
+  url.port = '';
+  return url.href;
+}
+const exactPostLogoutRedirectUri = provider.Client.prototype.postLogoutRedirectUriAllowed;
+provider.Client.prototype.postLogoutRedirectUriAllowed = function postLogoutRedirectUriAllowed(
+  value,
+) {
+  if (exactPostLogoutRedirectUri.call(this, value)) return true;
+  const asked = this.applicationType === 'native' ? withoutLoopbackPort(value) : null;
+  const registered = this.postLogoutRedirectUris ?? [];
+  return asked !== null && registered.some((allowed) => withoutLoopbackPort(allowed) === asked);
+};
 
 async function interactions(ctx, uid, action) {
   const details = await provider.interactionDetails(ctx.req, ctx.res);
