@@ -677,7 +677,7 @@ def test_nothing_the_author_or_the_public_sees_carries_the_moderators_note(
     ]
     author, public, preview = Client(), Client(), Client()
     author.force_login(proposal.author)
-    preview.force_login(moderator)
+    sign_in(preview, moderator)
     seen = [(url, viewer.get(url)) for url in pages for viewer in (author, public)]
     seen += [(url, preview.get(url)) for url in open_data]
     assert all(response.status_code == 200 for url, response in seen if url in open_data)

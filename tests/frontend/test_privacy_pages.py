@@ -21,6 +21,7 @@ from consultation.models import (
     Report,
 )
 from tests import factories
+from tests.staff import sign_in
 from tests.realtime.conftest import fresh_layer  # noqa: F401 (fixture)
 from tests.realtime.sockets import Socket, login_cookie, new_id, run
 
@@ -39,7 +40,7 @@ def person(db):
 def browser(user=None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)  # staff pass their second factor, residents just log in
     return client
 
 
