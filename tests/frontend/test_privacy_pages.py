@@ -21,9 +21,9 @@ from consultation.models import (
     Report,
 )
 from tests import factories
-from tests.staff import sign_in
 from tests.realtime.conftest import fresh_layer  # noqa: F401 (fixture)
 from tests.realtime.sockets import Socket, login_cookie, new_id, run
+from tests.staff import sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_layer")]
 
