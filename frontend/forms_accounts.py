@@ -53,9 +53,10 @@ class AccessibleFormMixin:
         """Show an action's refusal on the field it names, or above the form; every field it
         refused when it names several (a field the form already refused keeps its own error
         alone: the person fixes one thing at a time there)."""
-        errors = exc.field_errors or {exc.field or "": [exc.message]}
+        errors = exc.field_errors or {exc.field: [exc.message]}
         for action_field, messages in errors.items():
-            field = (field_names or {}).get(action_field, action_field)
+            # `field_names` may map None (a refusal naming no field) to a field of the form.
+            field = (field_names or {}).get(action_field or None, action_field)
             if field not in self.fields:
                 field = None
             elif exc.field_errors and field in self.errors:
