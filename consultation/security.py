@@ -1,0 +1,85 @@
+"""The Content-Security-Policy (django-csp, policy in settings.CONTENT_SECURITY_POLICY) and the
+endpoint browsers report its violations to.
+
+No template writes an inline script or style attribute: scripts and styles are static files,
+and the rare inline block that cannot be a file (a third-party template's) carries the
+request's nonce. A script injected into a page (a text that escaped its escaping) has no nonce
+and does not run.
+"""
+
+import json
+import logging
+from functools import cache
+from urllib.parse import urlsplit
+
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+logger = logging.getLogger("consultation.csp")
+
+# Where signing in and out sends the browser after a form POST (Chrome applies form-action to
+# the redirects that follow a form): the identity providers' hosts, when they are configured.
+PROVIDER_SETTINGS = ("FRANCECONNECT_DISCOVERY_URL", "PROCONNECT_DISCOVERY_URL")
+REPORT_MAX_BYTES = 8192
+
+
+@cache
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def provider_origins() -> list[str]:
+    """The origins of the configured identity providers' discovery URLs."""
+    urls = (getattr(settings, name, "") or "" for name in PROVIDER_SETTINGS)
+    return sorted({origin for url in urls if url and (origin := _origin(url))})
+
+
+def _is_browsable_api(response) -> bool:
+    renderer = getattr(response, "accepted_renderer", None)
+    return getattr(renderer, "format", None) == "api"
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, plus: a fresh nonce in every page's policy (whether or not the
+    page used it, so every response proves the policy is per request), the identity
+    providers' origins in form-action, and inline styles for DRF's browsable API only (its
+    templates are full of style attributes; scripts stay as strict there as everywhere)."""
+
+    def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if report_only:
+            return parts
+        parts.nonce = self._make_nonce(request)
+        update = dict(parts.update or {})
+        if origins := provider_origins():
+            update["form-action"] = origins
+        parts.update = update
+        if _is_browsable_api(response):
+            parts.replace = {**(parts.replace or {}), "style-src": ["'self'", "'unsafe-inline'"]}
+        return parts
+
+
+@csrf_exempt  # browsers send reports without a token, and nothing is written but a log line
+@require_POST
+def csp_report(request: HttpRequest) -> HttpResponse:
+    """Log a violation report (report-uri), truncated; answer 204 whatever it holds."""
+    body = request.body[:REPORT_MAX_BYTES]
+    try:
+        report = json.loads(body).get("csp-report", {})
+    except (ValueError, AttributeError):
+        report = {}
+    if not isinstance(report, dict):
+        report = {}
+    logger.warning(
+        "Violation de la politique de sécurité du contenu : %s bloqué sur %s (%s)",
+        str(report.get("blocked-uri", "?"))[:200],
+        str(report.get("document-uri", "?"))[:200],
+        str(report.get("violated-directive", "?"))[:100],
+    )
+    return HttpResponse(status=204)
