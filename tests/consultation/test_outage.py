@@ -15,12 +15,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.urls import path
 
+from consultation import urls as site_urls
 from consultation.outage import RETRY_AFTER_SECONDS
 from tests.conftest import IN_CI
 from tests.services import PostgresServer, ServiceUnavailable, _wait_for_port, free_port
-
-pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -110,6 +110,7 @@ def requests(base: str, seeded: dict) -> dict[str, httpx.Response]:
         }
 
 
+@pytest.mark.postgres
 def test_a_database_outage_is_a_french_503_with_retry_after_then_service_resumes(database, site):
     base, seeded = site
     before = requests(base, seeded)
@@ -150,3 +151,50 @@ def test_a_database_outage_is_a_french_503_with_retry_after_then_service_resumes
     }
     third = requests(base, seeded)["api write"]
     assert third.status_code == 429  # the third written one is over the limit
+
+
+# --- Which errors are an outage -----------------------------------------------------------------
+
+
+def _pool_exhausted(request):
+    from psycopg_pool import PoolTimeout
+
+    raise PoolTimeout("couldn't get a connection after 10.00 sec")
+
+
+def _programming_mistake(request):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM table_qui_n_existe_pas")
+
+
+urlpatterns = [
+    path("pool/", _pool_exhausted),
+    path("api/pool/", _pool_exhausted),
+    path("erreur-sql/", _programming_mistake),
+    *site_urls.urlpatterns,
+]
+handler500 = site_urls.handler500
+
+
+@pytest.mark.urls(__name__)
+def test_an_exhausted_connection_pool_is_an_outage_too(client):
+    page, api = client.get("/pool/"), client.get("/api/pool/")
+
+    assert page.status_code == api.status_code == 503
+    assert page["Retry-After"] == api["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert "<h1>Service indisponible</h1>" in page.content.decode()
+    assert api.json()["code"] == "service_unavailable"
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_a_database_error_while_the_database_answers_stays_a_500(client):
+    client.raise_request_exception = False
+
+    response = client.get("/erreur-sql/")
+
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+    assert "<h1>Erreur inattendue</h1>" in response.content.decode()
