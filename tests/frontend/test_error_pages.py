@@ -109,3 +109,11 @@ def test_a_bug_gets_the_french_500_page(client):
     response = client.get("/casse/")
 
     assert_french_error_page(response, 500, "Erreur inattendue")
+
+
+def test_error_pages_follow_the_language_chosen_with_the_switcher(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    page = client.get("/cette-page-n-existe-pas/").content.decode()
+
+    assert "<h1>Page not found</h1>" in page and "Error 404" in page
