@@ -21,12 +21,17 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from consultation.errors import ActionRefused
+from consultation.ratelimit import check_rate, client_address
+
 logger = logging.getLogger("consultation.csp")
 
 # Where signing in and out sends the browser after a form POST (Chrome applies form-action to
 # the redirects that follow a form): the identity providers' hosts, when they are configured.
 PROVIDER_SETTINGS = ("FRANCECONNECT_DISCOVERY_URL", "PROCONNECT_DISCOVERY_URL")
 REPORT_MAX_BYTES = 8192
+# Per address: a page with a broken script reports once per load; a flood fills no log.
+REPORT_RATE = "30/m"
 
 
 @cache
@@ -90,6 +95,10 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 @require_POST
 def csp_report(request: HttpRequest) -> HttpResponse:
     """Log a violation report (report-uri), truncated; answer 204 whatever it holds."""
+    try:
+        check_rate("csp_report", client_address(request), REPORT_RATE)
+    except ActionRefused:
+        return HttpResponse(status=204)  # the browser has nothing to do about it
     body = request.body[:REPORT_MAX_BYTES]
     try:
         report = json.loads(body).get("csp-report", {})

@@ -216,3 +216,13 @@ def test_a_malformed_report_is_answered_204_and_logged_without_its_content(clien
 
 def test_reports_are_posted_not_fetched(client):
     assert client.get("/csp-report/").status_code == 405
+
+
+def test_a_flood_of_reports_fills_no_log(client, caplog):
+    for _ in range(40):
+        assert (
+            client.post("/csp-report/", b"{}", content_type="application/csp-report").status_code
+            == 204
+        )
+
+    assert caplog.text.count("Violation de la politique") == 30
