@@ -11,6 +11,7 @@ import shutil
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from tests.conftest import IN_CI
 
@@ -26,6 +27,10 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.e2e
+
+# Playwright's assertions wait 5 s by default: a ceiling a loaded CI machine (load 5 to 12 on
+# two cores) can reach while a page is still drawing. The same ceiling as the actions'.
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(items):
