@@ -6,6 +6,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import path, reverse
+from django.utils import translation
 
 from consultation import urls as site
 from consultation.models import Campaign
@@ -114,6 +115,7 @@ def test_a_bug_gets_the_french_500_page(client):
 def test_error_pages_follow_the_language_chosen_with_the_switcher(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
-    page = client.get("/cette-page-n-existe-pas/").content.decode()
+    with translation.override("fr"):  # the request activates English in this thread
+        page = client.get("/cette-page-n-existe-pas/").content.decode()
 
     assert "<h1>Page not found</h1>" in page and "Error 404" in page
