@@ -10,6 +10,8 @@ STAMP := $(VENV)/.installed
 # Playwright drives Debian's Chromium (/usr/bin/chromium): never download a browser.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# DEBUG is off unless set (production mode); every target here is development: demo, lint, tests.
+export DEBUG ?= true
 
 .PHONY: run test lint messages services-test fast-test clean
 

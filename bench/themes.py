@@ -71,6 +71,7 @@ def main() -> None:
     import os
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consultation.settings")
+    os.environ.setdefault("DEBUG", "true")  # reads the demo's texts only: no production checks
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     sizes = [1_000] if parser.parse_args().quick else [1_000, 5_000, 20_000]

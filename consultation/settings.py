@@ -2,13 +2,15 @@
 
 Everything comes from the environment (django-environ). With nothing set, the project runs on a
 laptop: SQLite, the in-memory channel layer, the local-memory cache and emails on the console.
-`DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis. `DEBUG=false` is production mode:
-there `SECRET_KEY` and `ALLOWED_HOSTS` must be set, or the process refuses to start.
+`DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis. Production mode is the default
+(`DEBUG` unset or false): there `SECRET_KEY` and `ALLOWED_HOSTS` must be set, or the process
+refuses to start; `make run` and the tests set `DEBUG=true`.
 """
 
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -46,7 +48,9 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} n'est pas un nombre entier.") from None
 
 
-DEBUG = env_bool("DEBUG", default=True)
+# Off unless asked for: a deployment that forgets the variable must not show Django's debug
+# pages (settings, SQL, source) to the public.
+DEBUG = env_bool("DEBUG", default=False)
 
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-never-use-in-production")
@@ -95,6 +99,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "consultation",
     "realtime",
     "frontend",
@@ -102,6 +107,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "consultation.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "consultation.middleware.FrenchFirstLocaleMiddleware",
@@ -113,6 +119,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Innermost: a database outage raised by a view becomes a French 503 with Retry-After.
+    "consultation.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "consultation.urls"
@@ -311,6 +319,31 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    # __Host- cookies: the browser keeps them only if Secure, Path=/ and without Domain, so a
+    # subdomain (or a plain-HTTP page) cannot plant or overwrite the session or the CSRF token.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
+
+# Content-Security-Policy on every response (django-csp; consultation/security.py adds a fresh
+# nonce to every page and the identity providers' origins to form-action). No inline script
+# runs without the nonce, and no template writes one: scripts are static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "report-uri": ["/csp-report/"],
+    },
+}
 
 # Limits that protect the platform from floods (per person or per address).
 RATE_LIMITS = {

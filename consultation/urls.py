@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from consultation.health import healthz
+from consultation.outage import server_error
+from consultation.security import csp_report
 from frontend.forms_accounts import AdminLoginForm
 from frontend.views.accounts import admin_login
 
@@ -15,11 +17,15 @@ admin.site.login_form = AdminLoginForm
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/login/", admin_login, name="admin_login"),
+    path("csp-report/", csp_report, name="csp-report"),
     path("admin/", admin.site.urls),
     path("api/", include("consultation.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("frontend.urls")),
 ]
+
+# A database outage that a middleware (outside DatabaseOutageMiddleware) runs into is a 503 too.
+handler500 = server_error
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -142,12 +142,21 @@ class PostgresServer:
         ]
         if not self.durable:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
-        log = str(self.base_dir / "postgresql.log")
-        self._run("pg_ctl", "-D", data, "-l", log, "-o", " ".join(options), "-w", "start")
+        self._options = options
+        self.resume()
         self._run(
             "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "concertation"
         )
         return self
+
+    def pause(self) -> None:
+        """Stop the server and keep its data: clients see PostgreSQL go down (an outage)."""
+        self._run("pg_ctl", "-D", str(self.base_dir / "data"), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """(Re)start the server on its port and data (after `pause`: the outage is over)."""
+        data, log = str(self.base_dir / "data"), str(self.base_dir / "postgresql.log")
+        self._run("pg_ctl", "-D", data, "-l", log, "-o", " ".join(self._options), "-w", "start")
 
     def stop(self) -> None:
         if self.base_dir is None:
@@ -272,7 +281,9 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         with running_services() as (postgres, redis):
-            env = {**os.environ, "DATABASE_URL": postgres.url, "REDIS_URL": redis.url}
+            # DEBUG is off unless set; what runs here is tests (pytest sets it too: pyproject).
+            env = {"DEBUG": "true", **os.environ, "DATABASE_URL": postgres.url}
+            env["REDIS_URL"] = redis.url
             print(f"services : PostgreSQL {postgres.url} ; Redis {redis.url}", flush=True)
             child = subprocess.Popen(command, env=env)
             try:

@@ -5,7 +5,7 @@ from consultation.actions._validation import require_choice, require_text
 from consultation.errors import ActionRefused
 from consultation.models import Campaign, Comment, Contribution, User
 from consultation.models.contributions import COMMENT_MAX_LENGTH, Visibility
-from consultation.ratelimit import check_rate
+from consultation.ratelimit import count_on_commit, ensure_rate_left
 from consultation.rules import check_permission
 
 MAX_DEPTH = 3  # as in Decidim: replies to replies to replies, no deeper
@@ -51,10 +51,11 @@ def post_comment(
                 code="too_deep",
                 field="parent",
             )
-    check_rate("comment", str(user.pk), settings.RATE_LIMITS["comment"])
+    rate = settings.RATE_LIMITS["comment"]
+    ensure_rate_left("comment", str(user.pk), rate)
     pre_moderated = contribution.campaign.moderation_mode == Campaign.ModerationMode.PRE
     with transaction.atomic():
-        return Comment.objects.create(
+        comment = Comment.objects.create(
             contribution=contribution,
             parent=parent,
             author=user,
@@ -62,3 +63,5 @@ def post_comment(
             alignment=alignment,
             visibility=Visibility.PENDING if pre_moderated else Visibility.PUBLISHED,
         )
+        count_on_commit("comment", str(user.pk), rate)
+    return comment

@@ -10,7 +10,7 @@ from consultation.models.contributions import (
     Provenance,
     Visibility,
 )
-from consultation.ratelimit import check_rate
+from consultation.ratelimit import count_on_commit, ensure_rate_left
 from consultation.rules import check_permission, is_organiser
 
 RESIDENT_KINDS = [
@@ -78,8 +78,9 @@ def submit_contribution(
             code="foreign_workshop",
             field="workshop",
         )
+    rate = settings.RATE_LIMITS["contribution"]
     if not staff_entry:
-        check_rate("contribution", str(user.pk), settings.RATE_LIMITS["contribution"])
+        ensure_rate_left("contribution", str(user.pk), rate)
 
     pre_moderated = campaign.moderation_mode == Campaign.ModerationMode.PRE and not staff_entry
     with transaction.atomic():
@@ -98,4 +99,5 @@ def submit_contribution(
         )
         if not staff_entry:
             Follow.objects.create(contribution=contribution, user=user)
+            count_on_commit("contribution", str(user.pk), rate)
     return contribution

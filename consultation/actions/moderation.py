@@ -23,7 +23,7 @@ from consultation.models.moderation import (
     Tag,
     TargetKind,
 )
-from consultation.ratelimit import check_rate
+from consultation.ratelimit import count_on_commit, ensure_rate_left
 from consultation.rules import check_permission
 from consultation.text import clean_plain_text
 
@@ -119,7 +119,8 @@ def report_content(user: User, target, *, reason: str, details: str = "") -> Rep
         )
     if author_of(target) == user:
         raise ActionRefused("Vous ne pouvez pas signaler votre propre contenu.", code="own")
-    check_rate("report", str(user.pk), settings.RATE_LIMITS["report"])
+    rate = settings.RATE_LIMITS["report"]
+    ensure_rate_left("report", str(user.pk), rate)
     kind = kind_of(target)
     with transaction.atomic():
         locked = type(target).objects.select_for_update().get(pk=target.pk)
@@ -130,6 +131,7 @@ def report_content(user: User, target, *, reason: str, details: str = "") -> Rep
             campaign=campaign, reporter=user, reason=reason, details=details, **{kind: locked}
         )
         _hide_if_over_threshold(campaign, locked, kind)
+        count_on_commit("report", str(user.pk), rate)
     return report
 
 

@@ -39,6 +39,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from consultation.api.throttles import COUNTED_BY_FAST_PATH, AccountRateThrottle
+from consultation.security import policy_header
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +184,13 @@ class _Pools:
                 del self._by_loop[loop]  # the next request tries again
             raise
 
+    def open_client(self):
+        """This loop's Redis client if its pools are open, else None (opens nothing)."""
+        opening = self._by_loop.get(asyncio.get_running_loop())
+        if opening is None or not opening.done() or opening.exception():
+            return None
+        return opening.result()[1]
+
     async def close(self) -> None:
         opening = self._by_loop.pop(asyncio.get_running_loop(), None)
         if opening is not None and opening.done() and not opening.exception():
@@ -255,8 +263,17 @@ class VoteFastPath:
             self._make_key = cache.make_key  # bound to this process's cache backend
         return self._make_key(key)
 
+    async def flush(self) -> None:
+        """Add the rate-limit hits counted here to Redis now (they go in batches): tests
+        await it before reading the counters; closing does it too."""
+        redis = self.pools.open_client()
+        if redis is not None:
+            await self.hits.flush(redis)
+
     async def aclose(self) -> None:
-        """Close this event loop's connections (tests: each runs its own loop)."""
+        """Send the hits counted, close this event loop's connections (tests: each runs its
+        own loop)."""
+        await self.flush()
         await self.pools.close()
 
     async def __call__(self, scope, receive, send):
@@ -367,25 +384,31 @@ class _Hits:
 
     A vote counts its hit in memory; every FLUSH_SECONDS one pipeline adds the hits gathered
     to Redis (INCRBY) and reads back each counter's total. The check is the last total read plus
-    the hits not yet sent, so this process never lets a token past its limit on its own; hits
-    from other processes are seen at most FLUSH_SECONDS late. Sending each hit at once costs a
-    Redis round trip per vote, about as much processor time as the vote's SQL.
+    the hits on their way to Redis plus those not yet sent, so this process never lets a token
+    past its limit on its own, even while a batch is in flight; hits from other processes are
+    seen at most FLUSH_SECONDS late. Sending each hit at once costs a Redis round trip per vote,
+    about as much processor time as the vote's SQL.
     """
 
     FLUSH_SECONDS = 0.05
 
     def __init__(self):
         self.pending: dict[str, int] = {}
+        self.sending: dict[str, int] = {}  # the batch in flight, not yet in `known`
         self.known: dict[str, tuple[int, float]] = {}  # key: (total in Redis, until)
         self.ttl: dict[str, int] = {}
         self.flushing: asyncio.Task | None = None
+        self.in_flight: asyncio.Future | None = None
         self.pruned_at = 0.0
 
+    def counted(self, key: str) -> int:
+        """The key's hits as far as this process knows: in Redis, on their way, waiting."""
+        return self.known.get(key, (0, 0))[0] + self.sending.get(key, 0) + self.pending.get(key, 0)
+
     def hit(self, redis, key: str, limit: int, ttl: int) -> bool:
-        waiting = self.pending.get(key, 0)
-        if self.known.get(key, (0, 0))[0] + waiting + 1 > limit:
+        if self.counted(key) + 1 > limit:
             return False
-        self.pending[key] = waiting + 1
+        self.pending[key] = self.pending.get(key, 0) + 1
         self.ttl[key] = ttl
         if self.flushing is None:
             self.flushing = asyncio.get_running_loop().create_task(self._flush_soon(redis))
@@ -399,19 +422,28 @@ class _Hits:
             self.flushing = None
 
     async def flush(self, redis) -> None:
+        """Send the hits gathered; on return, every hit counted before the call is in Redis
+        (a batch already in flight included: Django reads Redis's total right after)."""
+        while self.in_flight is not None and not self.in_flight.done():
+            if self.in_flight.get_loop() is not asyncio.get_running_loop():
+                break  # left by a loop that has ended (tests run one loop after another)
+            await self.in_flight
         batch, self.pending = self.pending, {}
         if not batch:
             return
-        pipe = redis.pipeline(transaction=False)
-        for key, count in batch.items():
-            pipe.incrby(key, count)
-            pipe.expire(key, self.ttl[key], nx=True)
+        self.sending = batch
+        self.in_flight = asyncio.get_running_loop().create_future()
+        totals = None
         try:
-            totals = (await pipe.execute())[::2]
-        except Exception:
-            for key, count in batch.items():  # counted at the next flush
-                self.pending[key] = self.pending.get(key, 0) + count
-            logger.exception("Compteurs de limitation non envoyés à Redis")
+            totals = await self._send(redis, batch)
+        finally:
+            self.sending = {}
+            self.in_flight.set_result(None)
+            self.in_flight = None
+            if totals is None:  # Redis did not take them (or the loop ended): next flush
+                for key, count in batch.items():
+                    self.pending[key] = self.pending.get(key, 0) + count
+        if totals is None:
             return
         now = time.monotonic()
         for key, total in zip(batch, totals, strict=True):
@@ -420,6 +452,18 @@ class _Hits:
             self.known = {key: known for key, known in self.known.items() if known[1] > now}
             self.ttl = {key: self.ttl[key] for key in self.pending}
             self.pruned_at = now
+
+    async def _send(self, redis, batch: dict[str, int]) -> list[int] | None:
+        """INCRBY each key; the totals, or None if Redis did not take them."""
+        pipe = redis.pipeline(transaction=False)
+        for key, count in batch.items():
+            pipe.incrby(key, count)
+            pipe.expire(key, self.ttl[key], nx=True)
+        try:
+            return (await pipe.execute())[::2]
+        except Exception:
+            logger.exception("Compteurs de limitation non envoyés à Redis")
+            return None
 
 
 SUPPORT_METHODS = b"POST, DELETE, OPTIONS"
@@ -527,7 +571,8 @@ def _replay(messages: list[dict], receive):
 
 
 # What Django's middleware adds to an API answer (SecurityMiddleware, XFrameOptions, the
-# locale middleware, DRF's Vary and Allow); tests compare them with Django's own answer.
+# locale middleware, the Content-Security-Policy, DRF's Vary and Allow); tests compare them
+# with Django's own answer.
 def _headers(allow: bytes, length: int, secure: bool) -> list[tuple[bytes, bytes]]:
     headers = [
         (b"content-type", b"application/json"),
@@ -545,6 +590,7 @@ def _headers(allow: bytes, length: int, secure: bool) -> list[tuple[bytes, bytes
         headers.append(
             (b"cross-origin-opener-policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY.encode())
         )
+    headers.append((b"content-security-policy", policy_header().encode()))
     if secure and settings.SECURE_HSTS_SECONDS:
         hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
         if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:

@@ -27,6 +27,7 @@ from consultation.identity import oidc, second_factor, throttle
 from consultation.identity.email_verification import address_to_verify, email_verification_token
 from consultation.models import Contribution, Follow, Registration, User
 from consultation.ratelimit import check_rate, client_address
+from consultation.security import allow_sign_in_redirects
 from frontend import forms_accounts as forms
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -64,7 +65,8 @@ def signup(request):
             return redirect(safe_next(request, reverse("frontend:home")))
         status = 429 if form.has_error(NON_FIELD_ERRORS, "throttled") else 400
     context = {"form": form, "next": safe_next(request, "")}
-    return render(request, "frontend/accounts/signup.html", context, status=status)
+    response = render(request, "frontend/accounts/signup.html", context, status=status)
+    return allow_sign_in_redirects(response)
 
 
 def _sign_up(request, form):
@@ -101,6 +103,9 @@ class LoginView(auth_views.LoginView):
     form_class = forms.LoginForm
     template_name = "frontend/accounts/login.html"
     redirect_authenticated_user = True
+
+    def render_to_response(self, context, **kwargs):
+        return allow_sign_in_redirects(super().render_to_response(context, **kwargs))
 
     def form_invalid(self, form):
         # The login throttle (consultation/identity/throttle.py) refused before any password

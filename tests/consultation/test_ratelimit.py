@@ -1,8 +1,15 @@
 import pytest
+from django.db import transaction
 from django.test import RequestFactory
 
 from consultation.errors import ActionRefused
-from consultation.ratelimit import check_rate, client_address, parse_rate
+from consultation.ratelimit import (
+    check_rate,
+    client_address,
+    count_on_commit,
+    ensure_rate_left,
+    parse_rate,
+)
 
 
 def _request(remote="10.0.0.2", forwarded=None):
@@ -43,3 +50,37 @@ def test_people_behind_the_same_proxy_have_separate_budgets(settings):
 def test_a_malformed_rate_is_a_configuration_error(rate):
     with pytest.raises(ValueError, match="Limite de débit invalide"):
         parse_rate(rate)
+
+
+# --- Counting what was written ------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hit_counts_when_its_transaction_commits_and_not_when_it_rolls_back():
+    for _ in range(3):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            count_on_commit("contribution", "7", "2/h")
+            raise RuntimeError("the write failed")
+    ensure_rate_left("contribution", "7", "2/h")  # nothing counted
+
+    for _ in range(2):
+        with transaction.atomic():
+            count_on_commit("contribution", "7", "2/h")
+
+    with pytest.raises(ActionRefused) as refused:
+        ensure_rate_left("contribution", "7", "2/h")
+    assert refused.value.code == "throttled"
+    ensure_rate_left("contribution", "8", "2/h")  # another person's limit
+
+
+def test_checking_the_limit_counts_nothing():
+    for _ in range(5):
+        ensure_rate_left("comment", "7", "1/h")
+
+
+@pytest.mark.parametrize("rate", ["10", "10/semaine", "dix/h", ""])
+def test_a_malformed_rate_is_a_french_configuration_error(rate):
+    with pytest.raises(ValueError, match="Limite de débit invalide"):
+        ensure_rate_left("comment", "7", rate)
+    with pytest.raises(ValueError, match="Limite de débit invalide"):
+        count_on_commit("comment", "7", rate)

@@ -63,9 +63,11 @@ def snapshot():
 
 @pytest.fixture
 def seeded(db):
-    started = time.monotonic()
+    # Processor time, not the wall clock: on a loaded CI machine the wall clock measures the
+    # neighbours (a 42-minute run), while the demo's own work stays the same.
+    started = time.process_time()
     output = seed()
-    elapsed = time.monotonic() - started
+    elapsed = time.process_time() - started
     return Campaign.objects.get(slug=SLUG), output, elapsed
 
 

@@ -13,6 +13,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_KEY = "k3Y-pour-les-tests-seulement-" + "x7Qz" * 10
+LAPTOP = {"DEBUG": "true"}
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": PRODUCTION_KEY,
@@ -33,6 +34,11 @@ print(json.dumps({
     "channel_hosts": s.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts"),
     "cache": s.CACHES["default"]["BACKEND"],
     "cache_location": s.CACHES["default"].get("LOCATION"),
+    "cookies": {
+        name: getattr(s, name)
+        for prefix in ("SESSION_COOKIE_", "CSRF_COOKIE_")
+        for name in (prefix + "NAME", prefix + "SECURE", prefix + "PATH", prefix + "DOMAIN")
+    },
 }))
 """
 
@@ -99,6 +105,7 @@ def test_a_malformed_value_stops_the_process_with_a_french_message(name, value, 
 def test_a_malformed_connection_lifetime_stops_the_process():
     result = run(
         ["manage.py", "check"],
+        **LAPTOP,
         DATABASE_URL="postgres://concertation@db:5432/concertation",
         CONN_MAX_AGE="toujours",
     )
@@ -113,8 +120,14 @@ def test_booleans_are_understood_in_english_and_in_french():
     assert settings_with(DEBUG="Oui")["debug"] is True
 
 
-def test_with_nothing_set_a_laptop_runs_on_sqlite_and_in_memory_layers():
-    current = settings_with()
+def test_with_nothing_set_the_process_is_in_production_mode_and_asks_for_a_secret_key():
+    result = run(["manage.py", "check"])
+    assert result.returncode != 0
+    assert "SECRET_KEY manquante ou trop courte" in result.stderr
+
+
+def test_with_debug_set_a_laptop_runs_on_sqlite_and_in_memory_layers():
+    current = settings_with(**LAPTOP)
     assert current["debug"] is True
     assert current["database"] == "django.db.backends.sqlite3"
     assert current["channel_layer"] == "channels.layers.InMemoryChannelLayer"
@@ -123,6 +136,7 @@ def test_with_nothing_set_a_laptop_runs_on_sqlite_and_in_memory_layers():
 
 def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
     current = settings_with(
+        **LAPTOP,
         DATABASE_URL="postgres://concertation:secret@db:5432/concertation",
         REDIS_URL="redis://redis:6379/0",
     )
@@ -221,10 +235,10 @@ def test_the_documented_production_configuration_passes_the_deployment_check():
 
 def test_a_pool_size_gives_each_process_a_pool_of_postgresql_connections():
     url = "postgres://concertation:secret@db:5432/concertation"
-    pooled = settings_with(DATABASE_URL=url, DATABASE_POOL_SIZE="10")
+    pooled = settings_with(**LAPTOP, DATABASE_URL=url, DATABASE_POOL_SIZE="10")
     assert pooled["database_pool"] == {"min_size": 1, "max_size": 10, "timeout": 10}
     assert pooled["connection_lifetime"] == 0
-    plain = settings_with(DATABASE_URL=url)
+    plain = settings_with(**LAPTOP, DATABASE_URL=url)
     assert plain["database_pool"] is None
     assert plain["connection_lifetime"] == 60
 
@@ -238,7 +252,7 @@ print(json.dumps({"providers": s.OIDC_PROVIDERS, "staff_acr": s.PROCONNECT_STAFF
 
 
 def test_identity_providers_are_off_unless_set_and_read_from_the_environment():
-    result = run(["-c", SHOW_IDENTITY_PROVIDERS])
+    result = run(["-c", SHOW_IDENTITY_PROVIDERS], **LAPTOP)
     assert result.returncode == 0, result.stderr
     off = json.loads(result.stdout)
     assert [p["discovery_url"] for p in off["providers"].values()] == ["", ""]
@@ -263,7 +277,10 @@ def test_identity_providers_are_off_unless_set_and_read_from_the_environment():
     ("variables", "message"),
     [
         (
-            {"FRANCECONNECT_DISCOVERY_URL": "https://fc.example/.well-known/openid-configuration"},
+            {
+                **LAPTOP,
+                "FRANCECONNECT_DISCOVERY_URL": "https://fc.example/.well-known/openid-configuration",
+            },
             "FRANCECONNECT_CLIENT_ID et FRANCECONNECT_CLIENT_SECRET doivent l'être aussi",
         ),
         (
@@ -282,3 +299,50 @@ def test_a_half_configured_identity_provider_stops_the_process(variables, messag
     result = run(["manage.py", "check"], **variables)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+# --- __Host- cookies in production -------------------------------------------------------------
+
+
+def test_production_mode_names_the_session_and_csrf_cookies_with_the_host_prefix():
+    cookies = settings_with(**PRODUCTION)["cookies"]
+    assert cookies == {
+        "SESSION_COOKIE_NAME": "__Host-sessionid",
+        "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_DOMAIN": None,
+        "CSRF_COOKIE_NAME": "__Host-csrftoken",
+        "CSRF_COOKIE_SECURE": True,
+        "CSRF_COOKIE_PATH": "/",
+        "CSRF_COOKIE_DOMAIN": None,
+    }
+    # On a laptop (plain HTTP), a __Host- cookie would be refused by the browser.
+    assert settings_with(**LAPTOP)["cookies"]["SESSION_COOKIE_NAME"] == "sessionid"
+
+
+@pytest.mark.django_db
+def test_signing_in_over_https_in_production_sets_host_prefixed_secure_cookies(client, settings):
+    """The production settings (read from a fresh process) on a real sign-in: the browser
+    receives __Host- cookies, Secure, Path=/, without Domain, or it would refuse them."""
+    from django.urls import reverse
+
+    from tests import factories
+
+    for name, value in settings_with(**PRODUCTION)["cookies"].items():
+        setattr(settings, name, value)
+    factories.UserFactory(email="camille@exemple.fr", password="un mot de passe solide")
+    login = reverse("frontend:login")
+
+    page = client.get(login, secure=True)
+    signed_in = client.post(
+        login,
+        {"username": "camille@exemple.fr", "password": "un mot de passe solide"},
+        secure=True,
+    )
+
+    assert signed_in.status_code == 302
+    for response, name in [(page, "__Host-csrftoken"), (signed_in, "__Host-sessionid")]:
+        header = response.cookies[name].output().lower()
+        assert "; secure" in header and "; path=/" in header
+        assert "domain=" not in header
+    assert "sessionid" not in signed_in.cookies and "csrftoken" not in page.cookies

@@ -11,6 +11,7 @@ import shutil
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from tests.conftest import IN_CI
 from tests.staff import sign_in
@@ -27,6 +28,10 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.e2e
+
+# Playwright's assertions wait 5 s by default: a ceiling a loaded CI machine (load 5 to 12 on
+# two cores) can reach while a page is still drawing. The same ceiling as the actions'.
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(items):
@@ -63,20 +68,53 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+# --- Every page runs under the Content-Security-Policy ------------------------------------------
+# Chromium reports each refusal in the console ("Refused to execute inline script because it
+# violates the following Content Security Policy directive ...") and fires
+# securitypolicyviolation on the document: either fails the test, so every browser test also
+# proves its pages work under the policy.
+
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
+
+
+def watch_policy_violations(context, violations: list[str]) -> None:
+    """Collect the context's Content-Security-Policy violations (all its pages) in `violations`."""
+
+    def on_console(message):
+        text = message.text
+        if "Content Security Policy" in text or text.startswith("CSP violation"):
+            violations.append(f"{message.page.url if message.page else '?'}: {text}")
+
+    context.add_init_script(REPORT_VIOLATIONS)  # injected by Playwright, not by the page
+    context.on("console", on_console)
+
+
+def fail_on_policy_violations(violations: list[str]) -> None:
+    if violations:
+        pytest.fail("Violations de la CSP :\n" + "\n".join(violations[:20]), pytrace=False)
+
+
 @pytest.fixture
 def new_page(browser, live_server):
     """Open a fresh browser context (its own cookies) on the live server."""
     contexts = []
+    violations: list[str] = []
 
     def open_page(locale: str = "fr-FR"):
         context = browser.new_context(base_url=live_server.url, locale=locale)
         context.set_default_timeout(15_000)
+        watch_policy_violations(context, violations)
         contexts.append(context)
         return context.new_page()
 
     yield open_page
     for context in contexts:
         context.close()
+    fail_on_policy_violations(violations)
 
 
 def serious_accessibility_issues(page) -> list[str]:
@@ -144,21 +182,24 @@ def daphne_server(transactional_db):
 @pytest.fixture
 def new_live_page(browser, daphne_server):
     """Like new_page, on the Daphne server; `user` logs the context in (session cookie)."""
+    from django.conf import settings
     from django.test import Client
 
     contexts = []
+    violations: list[str] = []
 
     def open_page(user=None, locale: str = "fr-FR", javascript: bool = True):
         context = browser.new_context(
             base_url=daphne_server, locale=locale, java_script_enabled=javascript
         )
         context.set_default_timeout(15_000)
+        watch_policy_violations(context, violations)
         if user is not None:
             client = Client()
             sign_in(client, user)
-            cookie = client.cookies["sessionid"]
+            name = settings.SESSION_COOKIE_NAME  # __Host-sessionid in production mode
             context.add_cookies(
-                [{"name": "sessionid", "value": cookie.value, "url": daphne_server}]
+                [{"name": name, "value": client.cookies[name].value, "url": daphne_server}]
             )
         contexts.append(context)
         return context.new_page()
@@ -166,6 +207,7 @@ def new_live_page(browser, daphne_server):
     yield open_page
     for context in contexts:
         context.close()
+    fail_on_policy_violations(violations)
 
 
 # --- Staff second factor in the browser -------------------------------------------------------
@@ -195,10 +237,12 @@ def pass_second_factor(page) -> None:
 
 
 def _signed_in_email(page) -> str:
+    from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
 
     from consultation.models import User
 
-    cookie = next(c for c in page.context.cookies() if c["name"] == "sessionid")
+    name = settings.SESSION_COOKIE_NAME
+    cookie = next(c for c in page.context.cookies() if c["name"] == name)
     user_id = SessionStore(session_key=cookie["value"]).get("_auth_user_id")
     return User.objects.get(pk=user_id).email

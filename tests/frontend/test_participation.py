@@ -531,10 +531,11 @@ def test_the_form_says_why_one_cannot_contribute_before_typing(logged_in, campai
 
 
 def test_too_many_contributions_in_a_row_are_refused_and_the_text_kept(
-    logged_in, campaign, settings
+    logged_in, campaign, settings, django_capture_on_commit_callbacks
 ):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "contribution": "1/h"}
-    logged_in.post(submit_url(campaign), proposal_data())
+    with django_capture_on_commit_callbacks(execute=True):  # counted once written
+        logged_in.post(submit_url(campaign), proposal_data())
     response = logged_in.post(submit_url(campaign), proposal_data(title="Une seconde idée"))
     assert response.status_code == 400
     page = response.content.decode()

@@ -71,3 +71,18 @@ def test_it_refuses_comments_when_the_phase_is_over(resident, proposal, campaign
     )
     with pytest.raises(PermissionRefused, match="ne permet pas de commenter"):
         post_comment(resident, proposal, body="Bonjour")
+
+
+def test_comments_count_against_the_limit_once_written(
+    resident, proposal, settings, django_capture_on_commit_callbacks
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "comment": "2/h"}
+    with pytest.raises(ActionRefused, match="Commentaire"):
+        post_comment(resident, proposal, body="x")  # too short: refused, not counted
+    for body in ("Premier avis", "Second avis"):
+        with django_capture_on_commit_callbacks(execute=True):
+            post_comment(resident, proposal, body=body)
+
+    with pytest.raises(ActionRefused, match="Trop de demandes"):
+        post_comment(resident, proposal, body="Troisième avis")
+    assert Comment.objects.count() == 2

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from consultation.actions.contributions import submit_contribution
@@ -107,10 +108,57 @@ def test_organisers_type_in_paper_contributions_even_after_the_phase(organiser, 
     assert contribution.visibility == Visibility.PUBLISHED
 
 
-def test_a_flood_of_contributions_is_throttled(resident, campaign, settings):
+def test_a_flood_of_contributions_is_throttled(
+    resident, campaign, settings, django_capture_on_commit_callbacks
+):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "contribution": "3/h"}
     for _ in range(3):
-        submit_contribution(resident, campaign, **GOOD)
+        with django_capture_on_commit_callbacks(execute=True):  # counted once written
+            submit_contribution(resident, campaign, **GOOD)
     with pytest.raises(ActionRefused, match="Trop de demandes"):
         submit_contribution(resident, campaign, **GOOD)
     assert Contribution.objects.count() == 3
+
+
+# --- The rate limit counts what was written ---------------------------------------------------
+
+
+def _database_gone_at_the_write(execute, sql, params, many, context):
+    # The server disappears as the row is sent: what a PostgreSQL outage did to submissions.
+    if sql.startswith('INSERT INTO "consultation_contribution"'):
+        raise OperationalError("server closed the connection unexpectedly")
+    return execute(sql, params, many, context)
+
+
+def test_submissions_lost_to_a_database_outage_do_not_use_up_the_limit(
+    resident, campaign, settings, django_capture_on_commit_callbacks
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "contribution": "10/h"}
+    with connection.execute_wrapper(_database_gone_at_the_write):
+        for _ in range(12):
+            with pytest.raises(OperationalError), django_capture_on_commit_callbacks(execute=True):
+                submit_contribution(resident, campaign, **GOOD)
+
+    for _ in range(10):
+        with django_capture_on_commit_callbacks(execute=True):
+            submit_contribution(resident, campaign, **GOOD)
+    with pytest.raises(ActionRefused, match="Trop de demandes") as refused:
+        submit_contribution(resident, campaign, **GOOD)  # the 11th written one of the hour
+
+    assert refused.value.code == "throttled"
+    assert Contribution.objects.count() == 10
+
+
+def test_refused_submissions_do_not_use_up_the_limit(
+    resident, campaign, settings, django_capture_on_commit_callbacks
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "contribution": "2/h"}
+    for _ in range(5):
+        with pytest.raises(ActionRefused, match="Titre"):
+            submit_contribution(resident, campaign, **{**GOOD, "title": "Non"})
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            submit_contribution(resident, campaign, **GOOD)
+
+    with pytest.raises(ActionRefused, match="Trop de demandes"):
+        submit_contribution(resident, campaign, **GOOD)

@@ -229,3 +229,24 @@ def test_postgresql_refuses_to_rewrite_the_log(moderator, campaign, proposal):
         connection.cursor() as cursor,
     ):
         cursor.execute("DELETE FROM consultation_moderationdecision")
+
+
+def test_refused_reports_do_not_use_up_the_limit(
+    resident, proposal, campaign, settings, django_capture_on_commit_callbacks
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "report": "2/h"}
+    with django_capture_on_commit_callbacks(execute=True):
+        report_content(resident, proposal, reason="spam")
+    for _ in range(3):  # refused inside the transaction, after the limit was checked
+        with pytest.raises(ActionRefused) as refused:
+            report_content(resident, proposal, reason="spam")
+        assert refused.value.code == "already_reported"
+    second, third = factories.ContributionFactory.create_batch(2, campaign=campaign)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report_content(resident, second, reason="spam")
+    with pytest.raises(ActionRefused) as refused:
+        report_content(resident, third, reason="spam")
+
+    assert refused.value.code == "throttled"
+    assert Report.objects.filter(reporter=resident).count() == 2
