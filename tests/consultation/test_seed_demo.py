@@ -164,6 +164,8 @@ def test_each_demo_account_logs_in_with_the_printed_password(seeded, client):
     resident = User.objects.get(email="habitant@demo.concertation.fr")
     assert not resident.is_staff
     check_permission(resident, "contribute", campaign)
+    # Staff accounts are told what the first sign-in will ask of them.
+    assert "associez une application d'authentification" in output
 
 
 def test_a_second_run_creates_and_changes_nothing(seeded):

@@ -48,6 +48,12 @@ class Command(BaseCommand):
             }[role]
             self.stdout.write(f"  - {label:34} {email}  ({name})")
         self.stdout.write(
+            "Comptes de l'équipe (organisation, modération, animation, administration) : à la "
+            "première connexion, associez une application d'authentification (FreeOTP, Aegis, "
+            "Google Authenticator… : code QR, ou clé affichée en texte) et notez les codes de "
+            "secours ; chaque connexion demande ensuite un code."
+        )
+        self.stdout.write(
             f"Atelier en direct : code {DEMO_JOIN_CODE}. Rejoindre : "
             f"/ateliers-en-direct/rejoindre/?code={DEMO_JOIN_CODE} (dans une fenêtre, en "
             "invité·e) ; animer : connecté·e avec le compte d'animation, "
