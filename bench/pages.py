@@ -44,10 +44,18 @@ def seed_campaign():
 
 
 def seed_people():
+    from django.utils import timezone
+
     from consultation.models import User
 
+    verified = timezone.now()
     return User.objects.bulk_create(
-        User(email=f"page{n}@exemple.fr", display_name=f"Habitant·e {n}", password="!")
+        User(
+            email=f"page{n}@exemple.fr",
+            display_name=f"Habitant·e {n}",
+            password="!",
+            email_verified_at=verified,  # only verified addresses may publish and vote
+        )
         for n in range(PEOPLE)
     )
 

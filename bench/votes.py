@@ -248,8 +248,16 @@ def seed(people: int, items: int) -> tuple[list[str], list[int], list[int]]:
         Statement(campaign=campaign, text=f"Il faut entretenir les fossés chaque année ({n}).")
         for n in range(items)
     )
+    from django.utils import timezone
+
+    verified = timezone.now()
     users = User.objects.bulk_create(
-        User(email=f"banc{n}@exemple.fr", display_name=f"Habitant·e {n}", password="!")
+        User(
+            email=f"banc{n}@exemple.fr",
+            display_name=f"Habitant·e {n}",
+            password="!",
+            email_verified_at=verified,  # only verified addresses may vote
+        )
         for n in range(people)
     )
     tokens = Token.objects.bulk_create(Token(key=Token.generate_key(), user=u) for u in users)
