@@ -30,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-POLIS = Path("/work/shared/data/polis")
+# Shared data sits beside the project: ../shared from the project root.
+POLIS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polis"
 CONVERSATIONS = ["15-per-hour-seattle", "scoop-hivemind.taxes"]
 # (participants, statements, fill): fills not given by the issue are chosen so that the
 # planted groups are recoverable at all (see the oracle ARI printed with each case).

@@ -14,7 +14,8 @@ from consultation.importers.decidim import html_to_text
 from consultation.models import Comment, Contribution, Support, Theme, User
 from consultation.models.contributions import Provenance
 
-DATA = Path("/work/shared/data/decidim-mel-grand-debat")
+# Shared data sits beside the project: ../shared from the project root.
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "decidim-mel-grand-debat"
 
 
 def run_import(directory, campaign, *extra):

@@ -16,7 +16,8 @@ from consultation.models.contributions import Visibility
 from consultation.opinion.database import campaign_vote_matrix
 from consultation.opinion.pipeline import compute_opinion_groups
 
-DATA = Path("/work/shared/data/polis")
+# Shared data sits beside the project: ../shared from the project root.
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polis"
 # Adjusted Rand index of our groups against Pol.is's group-id column, measured: 0.884 and
 # 0.925. Not 1: Pol.is refines its clusters update after update from the previous ones
 # (and smooths k over 4 updates); one computation from scratch lands near, not on, them.
