@@ -20,7 +20,13 @@ from django.urls import path
 from consultation import urls as site_urls
 from consultation.outage import RETRY_AFTER_SECONDS
 from tests.conftest import IN_CI
-from tests.services import PostgresServer, ServiceUnavailable, _wait_for_port, free_port
+from tests.services import (
+    PostgresServer,
+    ServiceUnavailable,
+    _wait_for_port,
+    free_port,
+    stop_process,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,12 +90,7 @@ def site(database):
             _wait_for_port(port, process, "daphne")
             yield f"http://127.0.0.1:{port}", seeded
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 def requests(base: str, seeded: dict) -> dict[str, httpx.Response]:

@@ -145,7 +145,7 @@ def daphne_server(transactional_db):
     from django.db import connection
 
     from tests.conftest import require_postgresql
-    from tests.services import _wait_for_port, free_port
+    from tests.services import _wait_for_port, free_port, stop_process
 
     require_postgresql(connection)
     base = urlsplit(os.environ["DATABASE_URL"])
@@ -168,12 +168,7 @@ def daphne_server(transactional_db):
             _wait_for_port(port, process, "daphne")
             yield f"http://127.0.0.1:{port}"
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
             text = Path(log.name).read_text(errors="replace")
             if "Traceback" in text:
                 print(f"--- journal de Daphne ---\n{text[-6000:]}")

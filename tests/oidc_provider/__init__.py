@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from tests.services import _wait_for_port, free_port
+from tests.services import _wait_for_port, free_port, stop_process
 
 HERE = Path(__file__).resolve().parent
 CLIENT_ID = "plateforme-de-concertation"
@@ -208,13 +208,8 @@ class OidcProvider:
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
         self.process = None
 
     def switch(self, name: str) -> None:

@@ -422,16 +422,23 @@ def test_proconnect_with_a_plain_acr_is_no_second_factor(browser, proconnect, pe
     assert not has_second_factor(response.wsgi_request)
 
 
-def test_an_agent_with_a_plain_acr_enrols_a_second_factor_before_staff_pages(
-    browser, proconnect, person_at, settings
-):
-    settings.PROCONNECT_STAFF_ACR = [PROCONNECT_2FA]
-    sign_in(browser, person_at(proconnect), "proconnect", "agent", "mot-de-passe-agent")
+def moderation_page_for_agent(browser, person, login: str, password: str):
+    """Sign an agent in through ProConnect, give them a moderator's role, open its page."""
+    sign_in(browser, person, "proconnect", login, password)
     campaign = factories.CampaignFactory()
     CampaignRole.objects.create(
         campaign=campaign, user=User.objects.get(), role=CampaignRole.Role.MODERATOR
     )
-    response = browser.get(reverse("frontend:moderation", kwargs={"slug": campaign.slug}))
+    return browser.get(reverse("frontend:moderation", kwargs={"slug": campaign.slug}))
+
+
+def test_an_agent_with_a_plain_acr_enrols_a_second_factor_before_staff_pages(
+    browser, proconnect, person_at, settings
+):
+    settings.PROCONNECT_STAFF_ACR = [PROCONNECT_2FA]
+    response = moderation_page_for_agent(
+        browser, person_at(proconnect), "agent", "mot-de-passe-agent"
+    )
     assert response["Location"].startswith(reverse("frontend:second_factor_setup"))
 
 
@@ -439,12 +446,9 @@ def test_an_agent_with_a_two_factor_acr_opens_staff_pages_at_once(
     browser, proconnect, person_at, settings
 ):
     settings.PROCONNECT_STAFF_ACR = [PROCONNECT_2FA]
-    sign_in(browser, person_at(proconnect), "proconnect", "agent-2fa", "mot-de-passe-agent-2fa")
-    campaign = factories.CampaignFactory()
-    CampaignRole.objects.create(
-        campaign=campaign, user=User.objects.get(), role=CampaignRole.Role.MODERATOR
+    response = moderation_page_for_agent(
+        browser, person_at(proconnect), "agent-2fa", "mot-de-passe-agent-2fa"
     )
-    response = browser.get(reverse("frontend:moderation", kwargs={"slug": campaign.slug}))
     assert response.status_code == 200
 
 
